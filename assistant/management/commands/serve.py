@@ -1,0 +1,84 @@
+import logging
+import signal
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+logger = logging.getLogger("assistant.serve")
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the production web server (waitress). In the embedded mode it also runs the Celery "
+        "worker in the same process, because the embedded Qdrant engine is single-process."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument(
+            "--no-worker", action="store_true", help="never start the in-process Celery worker"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from waitress import serve
+
+        from assistant.celery import app as celery_app
+        from assistant.embedded_worker import EmbeddedWorker
+        from assistant.wsgi import application
+
+        embedded = settings.RAG_EMBEDDED_BROKER
+        mode = "embedded" if embedded and not settings.RAG_QDRANT_URL else "server"
+        logger.info(
+            "mode=%s database=%s broker=%s vector_store=%s llm=%s model=%s embedder=%s",
+            mode,
+            settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+            "embedded (sqlite)" if embedded else settings.CELERY_BROKER_URL.split("://")[0],
+            f"qdrant server {settings.RAG_QDRANT_URL}"
+            if settings.RAG_QDRANT_URL
+            else "embedded qdrant-edge",
+            settings.RAG_LLM_BACKEND,
+            settings.RAG_MODEL_PATH.name
+            if settings.RAG_LLM_BACKEND == "llamacpp"
+            else settings.RAG_LLM_URL,
+            settings.RAG_EMBED_MODEL,
+        )
+        worker = None
+        if embedded and not options["no_worker"]:
+            worker = EmbeddedWorker(celery_app)
+            worker.start()
+            logger.info("embedded Celery worker started in-process")
+            self._recover_interrupted_work()
+
+        def _shutdown(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, _shutdown)
+        self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/")
+        try:
+            serve(
+                application,
+                host=options["host"],
+                port=options["port"],
+                threads=options["threads"],
+                channel_timeout=300,
+                ident="rag-assistant",
+            )
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if worker is not None:
+                worker.stop()
+
+    def _recover_interrupted_work(self) -> None:
+        """Requeue ingest jobs a previous process left half done (the database is the truth)."""
+        try:
+            from ingestion.services import requeue_interrupted_jobs
+        except ImportError:
+            return
+        count = requeue_interrupted_jobs()
+        if count:
+            logger.info("requeued %d interrupted ingest job(s)", count)

