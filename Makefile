@@ -42,10 +42,10 @@ test: $(STAMP) chromium test-sqlite test-postgres
 
 # pytest exits 5 when it collected no test; make treats that, like any non-zero code, as failure.
 test-sqlite: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider
+	RAG_DATA_DIR=$$(mktemp -d) $(BIN)/python -m pytest -p no:cacheprovider
 
 test-postgres: $(STAMP)
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -p no:cacheprovider -m "not browser"
+	RAG_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -p no:cacheprovider -m "not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
