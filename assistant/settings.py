@@ -87,6 +87,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "assistant.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (htmx, CSS) are served by the app itself: no CDN, no separate web server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -257,6 +258,9 @@ RAG_CHUNK_OVERLAP = env_int("RAG_CHUNK_OVERLAP", 30, minimum=0)
 RAG_PARSE_TIMEOUT = env_int("RAG_PARSE_TIMEOUT", 300, minimum=5)
 RAG_PARSE_MEMORY_MB = env_int("RAG_PARSE_MEMORY_MB", 2048, minimum=128)
 RAG_MAX_PAGES = env_int("RAG_MAX_PAGES", 5000, minimum=1)
+# A running ingest job whose heartbeat is older than this is presumed dead and requeued.
+RAG_INGEST_STALE_SECONDS = env_int("RAG_INGEST_STALE_SECONDS", 900, minimum=1)
+RAG_INGEST_MAX_RETRIES = env_int("RAG_INGEST_MAX_RETRIES", 8, minimum=0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -33,6 +34,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "components": {name: {"ok": r.ok, "detail": r.detail} for name, r in results.items()},
     }
     return JsonResponse(body, status=200 if not failing else 503)
+
+
+@require_GET
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus exposition, for configured addresses or staff only."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    allowed = request.META.get("REMOTE_ADDR") in settings.RAG_METRICS_ALLOWED_IPS
+    if not (allowed or request.user.is_staff):
+        return HttpResponse("metrics are only served to allowed addresses", status=403)
+    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
