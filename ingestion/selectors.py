@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from ingestion.models import Collection
+from ingestion.models import Collection, Document, IngestJob
 
 
 def collections_readable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Collection]:
@@ -21,3 +21,54 @@ def collections_readable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[
 
 def readable_collection_ids(user: AbstractBaseUser | AnonymousUser) -> list[int]:
     return sorted(collections_readable_by(user).values_list("id", flat=True))
+
+
+def collections_with_document_counts() -> QuerySet[Collection]:
+    """Every collection with its live documents counted by state (retired versions excluded)."""
+    live = Q(documents__status__in=[s for s in Document.Status if s != Document.Status.DELETED])
+    in_progress = (Document.Status.QUEUED, Document.Status.PARSING, Document.Status.EMBEDDING)
+    return Collection.objects.annotate(
+        document_count=Count("documents", filter=live, distinct=True),
+        indexed_count=Count(
+            "documents", filter=Q(documents__status=Document.Status.INDEXED), distinct=True
+        ),
+        in_progress_count=Count(
+            "documents", filter=Q(documents__status__in=in_progress), distinct=True
+        ),
+        failed_count=Count(
+            "documents", filter=Q(documents__status=Document.Status.FAILED), distinct=True
+        ),
+        reader_group_count=Count("reader_groups", distinct=True),
+        reader_user_count=Count("reader_users", distinct=True),
+    )
+
+
+def documents_in_collection(collection: Collection, *, status: str | None = None) -> list[Document]:
+    """Live documents (newest version first per name), each with `.latest_job` attached.
+    `status` filters on one Document.Status value; retired versions are never listed."""
+    documents = Document.objects.filter(collection=collection).exclude(
+        status=Document.Status.DELETED
+    )
+    if status:
+        documents = documents.filter(status=status)
+    listed = list(documents.order_by("original_name", "-version"))
+    attach_latest_jobs(listed)
+    return listed
+
+
+def attach_latest_jobs(documents: list[Document]) -> None:
+    latest: dict[int, IngestJob] = {}
+    jobs = IngestJob.objects.filter(document__in=documents).order_by(
+        "document_id", "-created_at", "-id"
+    )
+    for job in jobs:
+        latest.setdefault(job.document_id, job)
+    for document in documents:
+        document.latest_job = latest.get(document.pk)  # type: ignore[attr-defined]
+
+
+def document_with_latest_job(pk: int) -> Document | None:
+    document = Document.objects.select_related("collection").filter(pk=pk).first()
+    if document is not None:
+        attach_latest_jobs([document])
+    return document

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.ingestion.pipeline import corpus
+
+
+@pytest.fixture(scope="session")
+def good_corpus(tmp_path_factory) -> dict[str, tuple[Path, str]]:
+    return corpus.good_files(tmp_path_factory.mktemp("good"))
+
+
+def count_words(text: str) -> int:
+    """A stand-in tokenizer: chunking only needs a monotonic token count."""
+    return len(text.split())
