@@ -1,0 +1,367 @@
+"""Write side of privacy: audit events and review decisions.
+
+Only redacted text ever reaches an AuditEvent or a Review; logs carry ids and counts, never text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assistant.roles import COMPLIANCE, has_role, user_roles
+from privacy import chain
+from privacy.models import AuditEvent, Review
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from assistant.models import Exchange
+    from privacy.redaction import PlaceholderMap
+
+logger = logging.getLogger(__name__)
+
+EXCHANGE_ACTION = "chat.exchange"
+# Payload keys whose string values are identifiers, not free text: never sent to the redactor.
+SAFE_KEYS = frozenset(
+    {
+        "action",
+        "collection",
+        "collection_slug",
+        "format",
+        "ip_hash",
+        "mime_type",
+        "role",
+        "roles",
+        "since",
+        "before",
+        "sha256",
+        "slug",
+        "state",
+        "status",
+        "username",
+        "public_id",
+        "exchange",
+        "decision",
+        "language",
+        # account names in grant/revoke events: the audit must say who got access
+        "granted_users",
+        "revoked_users",
+        "granted_groups",
+        "revoked_groups",
+    }
+)
+
+
+def _actor_fields(actor: AbstractBaseUser | None) -> dict[str, Any]:
+    if actor is None or not actor.is_authenticated:
+        return {"actor_id": None, "actor_username": "", "actor_roles": ""}
+    return {
+        "actor_id": actor.pk,
+        "actor_username": actor.get_username(),
+        "actor_roles": ",".join(sorted(user_roles(actor))),
+    }
+
+
+def _redact(text: str, language: str, placeholders: PlaceholderMap | None = None) -> Any:
+    from privacy.redaction import get_redactor
+
+    return get_redactor().redact(text, language=language, placeholders=placeholders)
+
+
+def _redact_payload(value: Any, counts: dict[str, int], key: str = "") -> Any:
+    """Redact every free-text string in a JSON-like payload; count PII by type."""
+    if isinstance(value, dict):
+        return {k: _redact_payload(v, counts, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_payload(v, counts, key) for v in value]
+    if (
+        isinstance(value, str)
+        and value.strip()
+        and key not in SAFE_KEYS
+        and not key.endswith("_id")
+    ):
+        result = _redact(value, "auto")
+        for entity_type, n in result.counts().items():
+            counts[entity_type] = counts.get(entity_type, 0) + n
+        return result.text
+    return value
+
+
+def audit_record(
+    *, action: str, actor: AbstractBaseUser | None, payload: dict[str, Any]
+) -> AuditEvent:
+    """Append an admin/compliance/security event (upload, delete, grant, revoke, review decision,
+    export, login-failure burst, ...). Free-text strings in `payload` are redacted first; keys in
+    SAFE_KEYS and keys ending in ``_id`` are kept as they are. Never raises on PII."""
+    counts: dict[str, int] = {}
+    data = _redact_payload(payload, counts)
+    event = chain.append_event(
+        AuditEvent(action=action, data=data, pii_counts=counts, **_actor_fields(actor))
+    )
+    logger.info("audit #%s %s", event.sequence, action)
+    return event
+
+
+def _exchange_data(exchange: Exchange, placeholders: PlaceholderMap) -> dict[str, Any]:
+    citations = list(exchange.citations.all())
+    return {
+        "conversation_id": exchange.conversation_id,
+        "status": exchange.status,
+        "answer_path": exchange.answer_path,
+        "language": exchange.language,
+        "collection_ids": sorted(c.pk for c in exchange.searched_collections.all()),
+        "invalid_citation": exchange.invalid_citation,
+        "max_score": None if exchange.max_score is None else round(exchange.max_score, 6),
+        "chunks": [
+            {
+                "n": c.number,
+                "chunk_id": c.chunk_id_at_answer,
+                "document_id": c.document_id_at_answer,
+                "version": c.document_version,
+                "score": round(c.score, 6),
+                "cited": c.cited_in_answer,
+            }
+            for c in citations
+        ],
+        "prompt_sha256": exchange.prompt_sha256,
+        "model_id": exchange.model_id,
+        "model_sha256": exchange.model_sha256,
+        "timings_ms": {
+            "retrieval": exchange.retrieval_ms,
+            "ttft": exchange.ttft_ms,
+            "total": exchange.total_ms,
+        },
+        "tokens": {"prompt": exchange.prompt_tokens, "completion": exchange.completion_tokens},
+        "feedback": exchange.feedback,
+        "error": _redact(exchange.error_message, exchange.language, placeholders).text
+        if exchange.error_message
+        else "",
+        # Quality metrics may quote sentences of the answer: redacted like any free text.
+        "metrics": _redact_payload(exchange.metrics, {}),
+    }
+
+
+def audit_exchange(exchange: Exchange) -> AuditEvent:
+    """Record a finished exchange (done, refused, error or cancelled) with its question and answer
+    redacted (one placeholder map for both), then feed the review queue. Idempotent: a second call
+    for the same exchange returns the first event."""
+    from privacy.redaction import PlaceholderMap
+
+    existing = AuditEvent.objects.filter(
+        exchange_public_id=exchange.public_id, action=EXCHANGE_ACTION
+    ).first()
+    if existing is not None:
+        return existing
+    placeholders = PlaceholderMap()
+    question = _redact(exchange.question, exchange.language, placeholders)
+    answer = _redact(exchange.answer, exchange.language, placeholders)
+    counts: dict[str, int] = dict(question.counts())
+    for entity_type, n in answer.counts().items():
+        counts[entity_type] = counts.get(entity_type, 0) + n
+    event = chain.append_event(
+        AuditEvent(
+            action=EXCHANGE_ACTION,
+            exchange_public_id=exchange.public_id,
+            question=question.text,
+            answer=answer.text,
+            refused=exchange.refused,
+            pii_counts=counts,
+            data=_exchange_data(exchange, placeholders),
+            **_actor_fields(exchange.user),
+        )
+    )
+    logger.info("audit #%s exchange %s pii=%s", event.sequence, exchange.public_id, counts)
+    review_enqueue(exchange, event=event)
+    return event
+
+
+# --- review queue ------------------------------------------------------------------------------
+
+
+def review_reasons(exchange: Exchange, *, pii_found: bool) -> list[str]:
+    """Why this exchange needs a human (random sample excluded)."""
+    reasons = []
+    if exchange.refused:
+        reasons.append(Review.Reason.REFUSED.value)
+    if exchange.invalid_citation:
+        reasons.append(Review.Reason.INVALID_CITATION.value)
+    if exchange.feedback is not None and exchange.feedback < 0:
+        reasons.append(Review.Reason.NEGATIVE_FEEDBACK.value)
+    if exchange.max_score is not None and exchange.max_score < settings.RAG_REVIEW_LOW_SCORE:
+        reasons.append(Review.Reason.LOW_SCORE.value)
+    if pii_found:
+        reasons.append(Review.Reason.PII.value)
+    return reasons
+
+
+def review_enqueue(exchange: Exchange, *, event: AuditEvent, sample: bool = True) -> Review | None:
+    """Queue the exchange for review when a reason applies (or it falls in the random sample,
+    settings.RAG_REVIEW_SAMPLE_RATE). A new reason re-opens a decided review."""
+    reasons = review_reasons(exchange, pii_found=bool(event.pii_counts))
+    if sample and not reasons and random.random() < settings.RAG_REVIEW_SAMPLE_RATE:
+        reasons.append(Review.Reason.SAMPLE.value)
+    with transaction.atomic():
+        review = Review.objects.select_for_update().filter(exchange=exchange).first()
+        if review is None:
+            if not reasons:
+                return None
+            return Review.objects.create(
+                exchange=exchange,
+                audit_event=event,
+                user=exchange.user,
+                reasons=reasons,
+                pii_found=bool(event.pii_counts),
+            )
+        new = [r for r in reasons if r not in review.reasons]
+        if new:
+            review.reasons = [*review.reasons, *new]
+            review.state = Review.State.QUEUED
+            review.save(update_fields=["reasons", "state", "updated_at"])
+        return review
+
+
+def review_on_feedback(exchange: Exchange) -> Review | None:
+    """Feedback changed: re-evaluate queueing (negative feedback queues or re-opens a review)."""
+    event = AuditEvent.objects.filter(
+        exchange_public_id=exchange.public_id, action=EXCHANGE_ACTION
+    ).first()
+    if event is None:  # not audited yet: audit_exchange will look at the feedback
+        return None
+    return review_enqueue(exchange, event=event, sample=False)
+
+
+def _require_compliance(actor: AbstractBaseUser) -> None:
+    if not has_role(actor, COMPLIANCE):
+        raise PermissionDenied("Review decisions need the compliance role.")
+
+
+def review_decide(
+    *, review: Review, actor: AbstractBaseUser, decision: str, reason: str = ""
+) -> Review:
+    """Approve or reject a review. Rejecting needs a reason. The reason is stored redacted and
+    the decision is itself an audit event. Raises ValidationError / PermissionDenied."""
+    _require_compliance(actor)
+    reason = reason.strip()
+    if decision not in ("approve", "reject"):
+        raise ValidationError(f"Unknown decision {decision!r}: use approve or reject.")
+    if decision == "reject" and not reason:
+        raise ValidationError("A rejection needs a reason.")
+    redacted = _redact(reason, "auto").text if reason else ""
+    with transaction.atomic():
+        review.state = Review.State.APPROVED if decision == "approve" else Review.State.REJECTED
+        review.decided_by = actor  # type: ignore[assignment]
+        review.decided_at = timezone.now()
+        review.decision_reason = redacted
+        review.save()
+        audit_record(
+            action=f"review.{decision}",
+            actor=actor,
+            payload={
+                "review_id": review.pk,
+                "audit_event_id": review.audit_event_id,
+                "reason": redacted,
+            },
+        )
+    return review
+
+
+def review_annotate(*, review: Review, actor: AbstractBaseUser, text: str) -> Review:
+    """Add a (redacted) note to a review; recorded as an audit event."""
+    _require_compliance(actor)
+    text = text.strip()
+    if not text:
+        raise ValidationError("An annotation cannot be empty.")
+    redacted = _redact(text, "auto").text
+    with transaction.atomic():
+        review.annotations = [
+            *review.annotations,
+            {"by": actor.get_username(), "at": timezone.now().isoformat(), "text": redacted},
+        ]
+        review.save(update_fields=["annotations", "updated_at"])
+        audit_record(
+            action="review.annotate",
+            actor=actor,
+            payload={"review_id": review.pk, "note": redacted},
+        )
+    return review
+
+
+# --- audit maintenance -------------------------------------------------------------------------
+
+
+def audit_purge(*, before: datetime, actor: AbstractBaseUser | None = None) -> int:
+    """Tombstone events older than `before` and record the purge (verify requires the record)."""
+    count = chain.purge_before(before)
+    audit_record(
+        action=chain.PURGE_ACTION,
+        actor=actor,
+        payload={"before": chain._time(before), "count": count},
+    )
+    return count
+
+
+# --- authentication ----------------------------------------------------------------------------
+
+BURST_WINDOW_SECONDS = 15 * 60
+
+
+def _ip_hash(request: Any) -> str:
+    address = ""
+    if request is not None:
+        address = request.META.get("REMOTE_ADDR", "")
+    salted = f"{settings.SECRET_KEY}:{address}".encode()
+    return hashlib.sha256(salted).hexdigest()[:16]
+
+
+def _known_username(username: str) -> str:
+    # A mistyped password in the username field must not land in the audit trail.
+    from django.contrib.auth import get_user_model
+
+    if username and get_user_model().objects.filter(username=username).exists():
+        return username
+    return "(unknown user)"
+
+
+def audit_login_failure(*, username: str, request: Any = None) -> AuditEvent | None:
+    """Count failures per username; one audit event per burst (RAG_LOGIN_FAILURE_LIMIT failures
+    within 15 minutes), not one per failure."""
+    key = f"privacy:login-failures:{hashlib.sha256(username.encode()).hexdigest()}"
+    cache.add(key, 0, BURST_WINDOW_SECONDS)
+    try:
+        failures = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, BURST_WINDOW_SECONDS)
+        failures = 1
+    if failures != settings.AXES_FAILURE_LIMIT:
+        return None
+    return audit_record(
+        action="auth.login_failure_burst",
+        actor=None,
+        payload={
+            "username": _known_username(username),
+            "ip_hash": _ip_hash(request),
+            "failures": failures,
+            "window_s": BURST_WINDOW_SECONDS,
+        },
+    )
+
+
+def audit_lockout(*, username: str, request: Any = None) -> AuditEvent | None:
+    """django-axes locked an account: audit it once per window."""
+    key = f"privacy:lockout:{hashlib.sha256(username.encode()).hexdigest()}"
+    if not cache.add(key, 1, BURST_WINDOW_SECONDS):
+        return None
+    return audit_record(
+        action="auth.lockout",
+        actor=None,
+        payload={"username": _known_username(username), "ip_hash": _ip_hash(request)},
+    )
