@@ -137,6 +137,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file too (not shared-cache memory), so threads with their own connections wait
+    # on the lock like production does instead of failing with "table is locked".
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -268,6 +271,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 RAG_TOP_K = env_int("RAG_TOP_K", 4, minimum=1, maximum=50)
 RAG_MIN_SCORE = env_float("RAG_MIN_SCORE", 0.30, minimum=0, maximum=1)
 RAG_MAX_ANSWER_TOKENS = env_int("RAG_MAX_ANSWER_TOKENS", 256, minimum=16)
+# Time-to-first-token budget: passages are chosen so the prompt is processed within it.
+RAG_TTFT_BUDGET_S = env_float("RAG_TTFT_BUDGET_S", 3.0, minimum=0.1)
 RAG_MAX_QUESTION_CHARS = env_int("RAG_MAX_QUESTION_CHARS", 2000, minimum=10)
 RAG_QUEUE_SIZE = env_int("RAG_QUEUE_SIZE", 4, minimum=1)
 RAG_RATE_LIMIT_PER_MINUTE = env_int("RAG_RATE_LIMIT_PER_MINUTE", 20, minimum=1)
@@ -275,6 +280,7 @@ RAG_RATE_LIMIT_PER_MINUTE = env_int("RAG_RATE_LIMIT_PER_MINUTE", 20, minimum=1)
 # --- Privacy -----------------------------------------------------------------------------------
 RAG_AUDIT_HMAC_KEY = env_str("RAG_AUDIT_HMAC_KEY", "") or SECRET_KEY
 RAG_REVIEW_SAMPLE_RATE = env_float("RAG_REVIEW_SAMPLE_RATE", 0.05, minimum=0, maximum=1)
+RAG_REVIEW_LOW_SCORE = env_float("RAG_REVIEW_LOW_SCORE", 0.45, minimum=0, maximum=1)
 
 # --- Health and metrics --------------------------------------------------------------------------
 RAG_METRICS_ALLOWED_IPS = env_list("RAG_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])

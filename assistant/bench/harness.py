@@ -56,7 +56,7 @@ def machine_facts(model_path: Path | None) -> dict[str, Any]:
                 break
     except OSError:
         pass
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
@@ -81,7 +81,7 @@ def machine_facts(model_path: Path | None) -> dict[str, Any]:
 
 def resolve(name: str) -> Callable[..., dict[str, Any]]:
     module_name, func_name = BENCHMARKS[name].split(":")
-    return getattr(importlib.import_module(module_name), func_name)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module_name), func_name)
 
 
 def run_in_child(name: str, *, quick: bool, timeout: float) -> dict[str, Any]:

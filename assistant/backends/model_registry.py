@@ -1,0 +1,66 @@
+"""Model registry: what we know about each GGUF we may run (licence, quantisation, template, ...).
+
+The file to run comes from settings (RAG_MODEL_PATH, RAG_MODEL_SHA256, RAG_MODEL_CONTEXT); the
+registry adds the facts a setting cannot carry. A file missing from the registry still runs, with
+conservative defaults (ChatML template, no language claims), so deployments can bring any GGUF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    path: Path
+    sha256: str  # expected digest; empty = not pinned
+    licence: str
+    quantisation: str
+    context_length: int
+    chat_template: str  # key of prompting.CHAT_TEMPLATES
+    # Languages the model answers usefully in. SmolLM2-135M writes gibberish in French
+    # (FIELD-NOTES), so the grounding layer can prefer quote mode there.
+    languages: tuple[str, ...] = ()
+
+
+# Keyed by file name: the same file may live in different folders on different machines.
+KNOWN_MODELS: dict[str, ModelSpec] = {
+    "SmolLM2-135M-Instruct.Q4_1.gguf": ModelSpec(
+        name="SmolLM2-135M-Instruct",
+        path=Path("SmolLM2-135M-Instruct.Q4_1.gguf"),
+        sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+        licence="Apache-2.0",
+        quantisation="Q4_1",
+        context_length=8192,
+        chat_template="chatml",
+        languages=("en",),
+    ),
+}
+
+
+def current_model_spec() -> ModelSpec:
+    """The spec of the configured local model. RAG_MODEL_SHA256, when set, overrides the registry
+    pin; RAG_MODEL_CONTEXT caps the context window (never above what the model was trained for)."""
+    path = Path(settings.RAG_MODEL_PATH)
+    known = KNOWN_MODELS.get(path.name)
+    if known is None:
+        known = ModelSpec(
+            name=path.stem or "unknown",
+            path=path,
+            sha256="",
+            licence="unknown",
+            quantisation="unknown",
+            context_length=settings.RAG_MODEL_CONTEXT,
+            chat_template="chatml",
+            languages=(),
+        )
+    return replace(
+        known,
+        path=path,
+        sha256=settings.RAG_MODEL_SHA256 or known.sha256,
+        context_length=min(settings.RAG_MODEL_CONTEXT, known.context_length),
+    )
