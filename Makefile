@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export DO_NOT_TRACK := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install run test test-sqlite test-postgres lint worker bench chromium clean
+.PHONY: install run test test-sqlite test-postgres lint worker bench chromium corpora clean
 
 install: $(STAMP)
 
@@ -38,7 +38,12 @@ run: $(STAMP)
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-test: $(STAMP) chromium test-sqlite test-postgres
+# Public corpora of `manage.py evaluate retrieval`: French manual pages and the Python docs.
+corpora:
+	@dpkg -s manpages-fr python3.11-doc >/dev/null 2>&1 || \
+	  (apt-get update -qq && apt-get install -y -qq manpages-fr python3.11-doc >/dev/null)
+
+test: $(STAMP) chromium corpora test-sqlite test-postgres
 
 # pytest exits 5 when it collected no test; make treats that, like any non-zero code, as failure.
 test-sqlite: $(STAMP)

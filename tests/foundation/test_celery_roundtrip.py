@@ -7,38 +7,52 @@ import time
 
 import pytest
 
+EMBEDDED_SCRIPT = """
+import sys, threading
+from celery import Celery
+from assistant.embedded_worker import EmbeddedWorker
+
+app = Celery("roundtrip")
+app.conf.update(broker_url="sqla+sqlite:///" + sys.argv[1], task_acks_late=True)
+done = threading.Event()
+results = []
+
+@app.task(name="roundtrip.double")
+def double(x):
+    results.append(2 * x)
+    done.set()
+    return 2 * x
+
+worker = EmbeddedWorker(app)
+worker.start()
+try:
+    double.delay(21)  # serialised into the SQLite broker, consumed by the worker thread
+    assert done.wait(timeout=60), "task not consumed"
+    print("RESULT", results)
+finally:
+    worker.stop()
+"""
+
 
 def test_embedded_broker_round_trip_through_the_in_process_worker(tmp_path):
-    """The embedded mode: kombu's SQLAlchemy transport on SQLite, worker in a thread."""
-    import threading
-
-    from celery import Celery
-
-    from assistant.embedded_worker import EmbeddedWorker
-
-    app = Celery("roundtrip")
-    app.conf.update(
-        broker_url=f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}",
-        task_acks_late=True,
+    """The embedded mode: kombu's SQLAlchemy transport on SQLite, worker in a thread. Runs in a
+    fresh interpreter so no other test's Celery state can interfere."""
+    broker = tmp_path / "broker.sqlite3"
+    env = {
+        **os.environ,
+        "RAG_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "assistant.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", EMBEDDED_SCRIPT, str(broker)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    done = threading.Event()
-    results: list[int] = []
-
-    @app.task(name="roundtrip.double")
-    def double(x: int) -> int:
-        results.append(2 * x)
-        done.set()
-        return 2 * x
-
-    worker = EmbeddedWorker(app)
-    worker.start()
-    try:
-        double.delay(21)  # serialised into the SQLite broker, consumed by the worker thread
-        assert done.wait(timeout=30)
-        assert results == [42]
-        assert (tmp_path / "broker.sqlite3").stat().st_size > 0
-    finally:
-        worker.stop()
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "RESULT [42]" in result.stdout
+    assert broker.stat().st_size > 0
 
 
 @pytest.mark.redis
