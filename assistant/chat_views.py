@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assistant import services
 from assistant.admission import QueueFull, RateLimited
 from assistant.models import Citation, Conversation, Exchange
-from assistant.rendering import highlight_passage, render_answer
+from assistant.rendering import highlight_passage, highlight_span, render_answer
 from assistant.roles import EMPLOYEE, role_required
 from ingestion.models import Document
 from ingestion.selectors import collections_readable_by
@@ -54,6 +54,9 @@ def exchange_context(exchange: Exchange) -> dict[str, Any]:
     readable = set(collections_readable_by(exchange.user).values_list("id", flat=True))
     visible = [c for c in citations if c.collection_id_at_answer in readable]
     finished = exchange.status not in (Exchange.Status.PENDING, Exchange.Status.STREAMING)
+    metrics = exchange.metrics or {}
+    verification = metrics.get("verification") or {}
+    sentences = verification.get("sentences", []) if finished else []
     return {
         "exchange": exchange,
         "finished": finished,
@@ -61,8 +64,11 @@ def exchange_context(exchange: Exchange) -> dict[str, Any]:
             exchange.answer,
             exchange_public_id=str(exchange.public_id),
             valid_numbers=[c.number for c in visible],
+            sentences=sentences,
         ),
         "citations": visible,
+        "path_reason": metrics.get("path_reason", "") if finished else "",
+        "unsupported_count": sum(s.get("status") == "unsupported" for s in sentences),
     }
 
 
@@ -109,6 +115,7 @@ def ask(request: HttpRequest) -> HttpResponse:
             question=request.POST.get("question", ""),
             collection_ids=collection_ids or None,
             conversation=conversation,
+            mode=request.POST.get("mode") or None,
         )
     except services.QuestionInvalid as exc:
         return _ask_error(request, str(exc), 422)
@@ -198,14 +205,18 @@ def source(request: HttpRequest, public_id: str, number: int) -> HttpResponse:
         .exclude(status=Document.Status.DELETED)
         .first()
     )
-    cited_sentences = " ".join(s for s in exchange.answer.split(".") if f"[{number}]" in s)
+    passage_html = None
+    start, end = request.GET.get("start", ""), request.GET.get("end", "")
+    if start.isdigit() and end.isdigit():  # a clicked sentence: its supporting span
+        passage_html = highlight_span(citation.snippet, int(start), int(end))
+    if passage_html is None:
+        cited_sentences = " ".join(s for s in exchange.answer.split(".") if f"[{number}]" in s)
+        passage_html = highlight_passage(citation.snippet, f"{cited_sentences} {exchange.question}")
     context = {
         "citation": citation,
         "exchange": exchange,
         "document": document,
-        "passage_html": highlight_passage(
-            citation.snippet, f"{cited_sentences} {exchange.question}"
-        ),
+        "passage_html": passage_html,
     }
     return render(request, f"{PAGE}#source-panel", context)
 

@@ -94,7 +94,11 @@ def check_llm() -> ComponentHealth:
             return ComponentHealth(False, f"model server unreachable: {type(exc).__name__}")
     if settings.RAG_LLM_BACKEND == "fake":
         return ComponentHealth(True, "fake (tests only)")
-    return check_model_file(Path(settings.RAG_MODEL_PATH), settings.RAG_MODEL_SHA256)
+    from assistant.backends.model_registry import current_model_spec
+
+    # The registry pins known models (e.g. the shipped SmolLM2); RAG_MODEL_SHA256 overrides it.
+    spec = current_model_spec()
+    return check_model_file(spec.path, spec.sha256)
 
 
 def check_embedder() -> ComponentHealth:

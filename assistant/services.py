@@ -1,8 +1,9 @@
 """Chat services: the one path every question takes, from the web view and from `manage.py ask`.
 
 create_exchange() validates and admits a question (rate limit, bounded queue) and records it;
-stream_answer() retrieves, refuses or generates, records citations, timings and the prompt hash,
-and calls the audit hook once the exchange ends (done, refused, cancelled or error).
+stream_answer() runs assistant.answering (retrieve; refuse, quote or generate; verify), records
+citations, timings, the prompt hash and the grounding metrics, and calls the audit hook once the
+exchange ends (done, refused, cancelled or error).
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from assistant.admission import Cancelled, check_rate_limit, generation_queue
-from assistant.models import Citation, Conversation, Exchange
-from assistant.prompting import Source, Turn, build_prompt, cited_numbers, drop_invalid_citations
-from assistant.retrieval import Passage, retrieve, searchable_collection_ids
+from assistant.admission import Cancelled, QueueFull, check_rate_limit, generation_queue
+from assistant.models import Conversation, Exchange
+from assistant.retrieval import searchable_collection_ids
 
 logger = logging.getLogger(__name__)
 
@@ -67,20 +67,41 @@ def create_exchange(
     question: str,
     collection_ids: Iterable[int] | None = None,
     conversation: Conversation | None = None,
+    mode: str | None = None,
 ) -> Exchange:
     """Validate, rate-limit and admit a question, then record it as a PENDING exchange.
 
-    Raises QuestionInvalid, RateLimited (caller answers 429) or QueueFull (503). Requested
+    `mode` (generated | quote | auto) overrides the searched collections' default answer mode.
+    Only a question that will be generated takes a place in the generation queue: quote mode never
+    waits, and auto mode answers with quotations when the queue is full. Raises QuestionInvalid,
+    RateLimited (caller answers 429) or QueueFull (503, generated mode only). Requested
     collection ids the user may not read are dropped; None or empty means all readable ones.
     """
+    from django.utils.translation import gettext as _
+
+    from assistant.grounded import plan_path, resolve_mode
     from assistant.language import detect_language
 
     cleaned = validate_question(question)
-    check_rate_limit(user.pk)
-    public_id = uuid.uuid4()
-    generation_queue.admit(str(public_id))
+    searched = searchable_collection_ids(user, collection_ids)
     try:
-        searched = searchable_collection_ids(user, collection_ids)
+        mode = resolve_mode(mode, searched)
+    except ValueError:
+        raise QuestionInvalid(_("Unknown answer mode: choose generated, quote or auto.")) from None
+    check_rate_limit(user.pk)
+    language = detect_language(cleaned)
+    path, reason = plan_path(mode, language)
+    public_id = uuid.uuid4()
+    admitted = False
+    if path == Exchange.AnswerPath.GENERATED:
+        try:
+            generation_queue.admit(str(public_id))
+            admitted = True
+        except QueueFull:
+            if mode != "auto":
+                raise
+            path, reason = plan_path(mode, language, queue_full=True)
+    try:
         with transaction.atomic():
             if conversation is None or conversation.user_id != user.pk:
                 conversation = Conversation.objects.create(
@@ -94,12 +115,15 @@ def create_exchange(
                 conversation=conversation,
                 user=user,  # type: ignore[misc]
                 question=cleaned,
-                language=detect_language(cleaned),
+                language=language,
+                answer_path=path,
+                metrics={"answer_mode": mode, "planned_path": str(path), "path_reason": reason},
             )
             exchange.searched_collections.set(searched)
             conversation.save(update_fields=["updated_at"])
     except BaseException:
-        generation_queue.release(str(public_id))
+        if admitted:
+            generation_queue.release(str(public_id))
         raise
     return exchange
 
@@ -148,7 +172,9 @@ def stream_answer(
         return bool(cache.get(cancel_key(exchange))) or bool(should_stop and should_stop())
 
     try:
-        yield from _answer(exchange, started, stopped)
+        from assistant.answering import answer
+
+        yield from answer(exchange, started, stopped)
     except GeneratorExit:  # the client went away: record what we have
         _finish(exchange, started, Exchange.Status.CANCELLED)
         raise
@@ -164,128 +190,6 @@ def stream_answer(
         yield AnswerEvent("error", exchange.answer)
     finally:
         generation_queue.release(key)
-
-
-def _answer(
-    exchange: Exchange, started: float, stopped: Callable[[], bool]
-) -> Iterator[AnswerEvent]:
-    from assistant.backends.llm import get_llm
-
-    language = exchange.language
-    collection_ids = list(exchange.searched_collections.values_list("id", flat=True))
-    result = retrieve(
-        user=exchange.user, question=exchange.question, collection_ids=collection_ids or [-1],
-        language=language,
-    )  # fmt: skip
-    exchange.retrieval_ms = result.retrieval_ms
-    exchange.max_score = result.max_score
-    if not result.passages:
-        exchange.answer = REFUSAL.get(language, REFUSAL["en"])
-        exchange.refused = True
-        exchange.answer_path = Exchange.AnswerPath.REFUSAL
-        _finish(exchange, started, Exchange.Status.REFUSED)
-        yield AnswerEvent("done")
-        return
-    llm = get_llm()
-    masker = _masker(exchange, llm_is_local=llm.is_local)
-    history = [
-        Turn(masker(e.question), masker(e.answer))
-        for e in exchange.conversation.exchanges.filter(
-            status=Exchange.Status.DONE, created_at__lt=exchange.created_at
-        ).order_by("-created_at")[:3][::-1]
-    ]
-    sources = [
-        Source(i + 1, p.document_title, p.page, masker(p.text))
-        for i, p in enumerate(result.passages)
-    ]
-    prompt = build_prompt(
-        question=masker(exchange.question),
-        language=language,
-        sources=sources,
-        history=history,
-        tokenizer=llm,
-        context_length=llm.spec.context_length,
-        max_answer_tokens=settings.RAG_MAX_ANSWER_TOKENS,
-    )
-    exchange.model_id = llm.model_id
-    exchange.model_sha256 = llm.model_sha256
-    exchange.prompt_sha256 = prompt.sha256
-    exchange.prompt_tokens = prompt.token_count
-    _save_citations(exchange, result.passages[: len(prompt.sources)], prompt.sources)
-    exchange.save()
-    key = str(exchange.public_id)
-    for position in generation_queue.wait_turn(key, should_stop=stopped):
-        yield AnswerEvent("queued", str(position))
-    pieces: list[str] = []
-    try:
-        for piece in llm.stream(
-            prompt.text,
-            max_tokens=settings.RAG_MAX_ANSWER_TOKENS,
-            stop=prompt.stop,
-            should_stop=stopped,
-        ):
-            if not pieces:
-                exchange.ttft_ms = _ms(started)
-            pieces.append(piece)
-            exchange.answer = "".join(pieces)
-            yield AnswerEvent("token", piece)
-    finally:
-        generation_queue.finish(key)
-    raw = "".join(pieces).strip()
-    answer, invalid = drop_invalid_citations(raw, {s.number for s in prompt.sources})
-    exchange.answer = masker(answer)
-    exchange.invalid_citation = invalid
-    exchange.completion_tokens = llm.count_tokens(raw) if raw else 0
-    cited = set(cited_numbers(answer))
-    exchange.citations.filter(number__in=cited).update(cited_in_answer=True)
-    status = Exchange.Status.CANCELLED if stopped() else Exchange.Status.DONE
-    _finish(exchange, started, status)
-    yield AnswerEvent("done")
-
-
-def _masker(exchange: Exchange, *, llm_is_local: bool) -> Callable[[str], str]:
-    """Identity, or a redactor with one placeholder map for the whole exchange when a searched
-    collection (or a non-local model) requires mask_everywhere."""
-    try:
-        from privacy.policy import must_mask_everywhere
-    except ModuleNotFoundError as exc:  # privacy app not installed yet
-        if exc.name not in ("privacy.policy", "privacy"):
-            raise
-        return lambda text: text
-    if not must_mask_everywhere(exchange.searched_collections.all(), llm_is_local=llm_is_local):
-        return lambda text: text
-    from privacy.redaction import PlaceholderMap, get_redactor
-
-    redactor = get_redactor()
-    placeholders = PlaceholderMap()
-    language = exchange.language
-
-    def mask(text: str) -> str:
-        if not text:
-            return text
-        return str(redactor.redact(text, language=language, placeholders=placeholders).text)
-
-    exchange.metrics = {**exchange.metrics, "mask_everywhere": True}
-    return mask
-
-
-def _save_citations(exchange: Exchange, passages: list[Passage], sources: list[Source]) -> None:
-    Citation.objects.bulk_create(
-        Citation(
-            exchange=exchange,
-            number=source.number,
-            collection_id_at_answer=passage.collection_id,
-            document_id_at_answer=passage.document_id,
-            document_version=passage.document_version,
-            document_title=passage.document_title[:300],
-            chunk_id_at_answer=passage.chunk_id,
-            point_id=passage.point_id,
-            page=passage.page,
-            score=round(passage.score, 4),
-            snippet=source.text[:SNIPPET_CHARS],
-        )
-        for passage, source in zip(passages, sources, strict=True)
-    )
 
 
 def _finish(exchange: Exchange, started: float, status: str) -> None:
@@ -313,10 +217,15 @@ def answer_question(
     question: str,
     collection_ids: Iterable[int] | None = None,
     conversation: Conversation | None = None,
+    mode: str | None = None,
 ) -> Exchange:
     """Ask and wait for the whole answer (the `ask` command, tests). Same rules as the web."""
     exchange = create_exchange(
-        user=user, question=question, collection_ids=collection_ids, conversation=conversation
+        user=user,
+        question=question,
+        collection_ids=collection_ids,
+        conversation=conversation,
+        mode=mode,
     )
     for _event in stream_answer(exchange):
         pass

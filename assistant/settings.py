@@ -270,6 +270,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Chat --------------------------------------------------------------------------------------
 RAG_TOP_K = env_int("RAG_TOP_K", 4, minimum=1, maximum=50)
 RAG_MIN_SCORE = env_float("RAG_MIN_SCORE", 0.30, minimum=0, maximum=1)
+# Weight of the lexical list in hybrid fusion for question languages the embedder doesn't cover.
+RAG_SPARSE_WEIGHT_UNCOVERED = env_float("RAG_SPARSE_WEIGHT_UNCOVERED", 3.0, minimum=1, maximum=20)
 RAG_MAX_ANSWER_TOKENS = env_int("RAG_MAX_ANSWER_TOKENS", 256, minimum=16)
 # Time-to-first-token budget: passages are chosen so the prompt is processed within it.
 RAG_TTFT_BUDGET_S = env_float("RAG_TTFT_BUDGET_S", 3.0, minimum=0.1)
@@ -281,6 +283,8 @@ RAG_RATE_LIMIT_PER_MINUTE = env_int("RAG_RATE_LIMIT_PER_MINUTE", 20, minimum=1)
 RAG_AUDIT_HMAC_KEY = env_str("RAG_AUDIT_HMAC_KEY", "") or SECRET_KEY
 RAG_REVIEW_SAMPLE_RATE = env_float("RAG_REVIEW_SAMPLE_RATE", 0.05, minimum=0, maximum=1)
 RAG_REVIEW_LOW_SCORE = env_float("RAG_REVIEW_LOW_SCORE", 0.45, minimum=0, maximum=1)
+# Share of answered exchanges scored asynchronously by the model-as-judge (assistant.judge).
+RAG_JUDGE_SAMPLE_RATE = env_float("RAG_JUDGE_SAMPLE_RATE", 0.10, minimum=0, maximum=1)
 
 # --- Health and metrics --------------------------------------------------------------------------
 RAG_METRICS_ALLOWED_IPS = env_list("RAG_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])

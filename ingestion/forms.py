@@ -35,6 +35,7 @@ class CollectionForm(forms.ModelForm):
             "sensitivity",
             "redaction_policy",
             "redact_at_ingestion",
+            "answer_mode",
             "reader_groups",
             "reader_users",
         ]

@@ -109,6 +109,7 @@ class Review(models.Model):
         NEGATIVE_FEEDBACK = "negative_feedback", "Negative feedback"
         LOW_SCORE = "low_score", "Low retrieval score"
         PII = "pii", "PII found"
+        LOW_SUPPORT = "low_support", "Answer poorly supported by its sources"
         SAMPLE = "sample", "Random sample"
 
     # SET_NULL: deleting a conversation must not erase the compliance decision; the redacted text

@@ -200,6 +200,10 @@ def review_reasons(exchange: Exchange, *, pii_found: bool) -> list[str]:
         reasons.append(Review.Reason.LOW_SCORE.value)
     if pii_found:
         reasons.append(Review.Reason.PII.value)
+    from assistant.grounding.metrics import needs_review
+
+    if needs_review(exchange.metrics or {})[0]:
+        reasons.append(Review.Reason.LOW_SUPPORT.value)
     return reasons
 
 

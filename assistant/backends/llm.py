@@ -274,7 +274,8 @@ class FakeLLM:
             quantisation="n/a",
             context_length=settings.RAG_MODEL_CONTEXT,
             chat_template="chatml",
-            languages=("en", "fr"),
+            # Test-only setting: make the fake claim the languages of a given model.
+            languages=tuple(getattr(settings, "RAG_FAKE_LLM_LANGUAGES", None) or ("en", "fr")),
         )
         self.prompts: list[str] = []
 

@@ -130,9 +130,20 @@ def evaluate_model(
         agreement = 0
         doc_of = {chunk.point_id: chunk.doc_id for chunk in chunks}
 
+        from assistant.retrieval import sparse_weight_for
+
+        # "hybrid" is what the chat serves: the sparse list weighted as retrieval weights it
+        # for this language and embedder (equal weights when the embedder covers it).
+        weight = sparse_weight_for(getattr(embedder, "languages", ("*",)), eval_set.language, "")
+
         def search(dense: list[float], sparse: Any, mode: SearchMode, limit: int) -> list[Any]:
             return store.search(
-                dense=dense, sparse=sparse, collection_ids=[COLLECTION_ID], limit=limit, mode=mode
+                dense=dense,
+                sparse=sparse,
+                collection_ids=[COLLECTION_ID],
+                limit=limit,
+                mode=mode,
+                sparse_weight=weight if mode == "hybrid" else 1.0,
             )
 
         for query in eval_set.queries:

@@ -83,8 +83,10 @@ def test_html_in_model_output_is_escaped_in_the_page(chat_users, client_for, set
         "Answer <script>alert(1)</script> <img src=x onerror=alert(2)> **bold** [1]"
     )
     client = client_for(chat_users["hana"])
-    response = client.post(
-        "/chat/ask", {"question": "How many days of paid annual leave?"}, HTTP_HX_REQUEST="true"
+    response = client.post(  # generated mode: auto would replace this unsupported answer
+        "/chat/ask",
+        {"question": "How many days of paid annual leave?", "mode": "generated"},
+        HTTP_HX_REQUEST="true",
     )
     url = response.content.decode().split('sse-connect="', 1)[1].split('"', 1)[0]
     body = b"".join(client.get(url).streaming_content).decode()
@@ -101,8 +103,10 @@ def test_queue_full_gives_503_with_retry_after_and_keeps_nothing(chat_users, cli
     for key in keys:
         generation_queue.admit(key)
     try:
-        response = client.post(
-            "/chat/ask", {"question": "How many days of leave?"}, HTTP_HX_REQUEST="true"
+        response = client.post(  # auto mode would answer with quotations instead
+            "/chat/ask",
+            {"question": "How many days of leave?", "mode": "generated"},
+            HTTP_HX_REQUEST="true",
         )
     finally:
         for key in keys:

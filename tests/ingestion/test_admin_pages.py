@@ -59,6 +59,7 @@ def test_create_collection_with_readers(client_for, ada, alice, bob):
             "description": "",
             "sensitivity": "internal",
             "redaction_policy": "mask_in_logs",
+            "answer_mode": "auto",
             "reader_groups": [employees.pk],
             "reader_users": [alice.pk],
         },
@@ -70,7 +71,13 @@ def test_create_collection_with_readers(client_for, ada, alice, bob):
     # editing revokes alice
     client_for(ada).post(
         reverse("collection_edit", args=["hr"]),
-        {"name": "HR", "slug": "hr", "sensitivity": "internal", "redaction_policy": "mask_in_logs"},
+        {
+            "name": "HR",
+            "slug": "hr",
+            "sensitivity": "internal",
+            "redaction_policy": "mask_in_logs",
+            "answer_mode": "auto",
+        },
     )
     collection.refresh_from_db()
     assert collection.name == "HR" and not collection.reader_users.exists()

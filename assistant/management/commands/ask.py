@@ -18,6 +18,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--collection", action="append", default=[], help="collection slug (repeatable)"
         )
+        parser.add_argument(
+            "--mode",
+            choices=["auto", "generated", "quote"],
+            default=None,
+            help="answer path (default: the collections' default, auto)",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -39,7 +45,10 @@ class Command(BaseCommand):
             collection_ids = list(found.values())
         try:
             exchange = answer_question(
-                user=user, question=options["question"], collection_ids=collection_ids
+                user=user,
+                question=options["question"],
+                collection_ids=collection_ids,
+                mode=options["mode"],
             )
         except QuestionInvalid as exc:
             raise CommandError(str(exc)) from None
@@ -49,6 +58,8 @@ class Command(BaseCommand):
             raise CommandError("the assistant is busy: retry in a few seconds") from None
         citations = list(exchange.citations.all())
         if options["json"]:
+            from assistant.grounded import verification_summary
+
             payload = {
                 "answer": exchange.answer,
                 "refused": exchange.refused,
@@ -70,6 +81,9 @@ class Command(BaseCommand):
                     "ttft_ms": exchange.ttft_ms,
                     "total_ms": exchange.total_ms,
                 },
+                "answer_path": exchange.answer_path,
+                "path_reason": exchange.metrics.get("path_reason", ""),
+                "verification": verification_summary(exchange.metrics),
             }
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
             return

@@ -19,6 +19,24 @@
       if (target.form && target.value.trim()) target.form.requestSubmit();
     }
   });
+  // Clicking a checked sentence shows its supporting span in the source panel.
+  document.addEventListener("click", function (event) {
+    var sentence = event.target && event.target.closest && event.target.closest(".sentence[data-source]");
+    if (!sentence || (event.target.closest && event.target.closest("a"))) return;
+    document.querySelectorAll(".sentence.active").forEach(function (el) { el.classList.remove("active"); });
+    sentence.classList.add("active");
+    var url = sentence.getAttribute("data-source");
+    if (window.htmx) {
+      window.htmx.ajax("GET", url, {target: "#source-panel", swap: "innerHTML"});
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var sentence = event.target && event.target.closest && event.target.closest(".sentence[data-source]");
+    if (sentence && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      sentence.click();
+    }
+  });
   // Keep the newest answer in view while it streams.
   document.addEventListener("htmx:sseMessage", function (event) {
     var answer = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest(".exchange");
