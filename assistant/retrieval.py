@@ -66,7 +66,9 @@ def searchable_collection_ids(
     return [cid for cid in readable if cid in wanted]
 
 
-def sparse_weight_for(embedder_languages: Iterable[str], language: str | None, question: str) -> float:
+def sparse_weight_for(
+    embedder_languages: Iterable[str], language: str | None, question: str
+) -> float:
     """Weight of the lexical list in the hybrid fusion. An English-only embedder ranks French
     questions poorly, and equal-weight fusion then lost to sparse-only search on the French
     evaluation set (manpages-fr: nDCG@10 0.671 hybrid vs 0.697 sparse); weighting sparse x3 for
