@@ -120,3 +120,12 @@ def check_rate_limit(user_id: int) -> None:
         count = 1
     if count > settings.RAG_RATE_LIMIT_PER_MINUTE:
         raise RateLimited(retry_after=60 - int(time.time()) % 60)
+
+
+def _export_depth() -> None:
+    from assistant.metrics import track_queue_depth
+
+    track_queue_depth(generation_queue.depth)
+
+
+_export_depth()

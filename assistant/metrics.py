@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import Counter, Gauge, Histogram
@@ -56,6 +57,35 @@ class RequestMetricsMiddleware:
         REQUESTS.labels(route=route, status=f"{response.status_code // 100}xx").inc()
         REQUEST_SECONDS.labels(route=route).observe(time.perf_counter() - started)
         return response
+
+
+def observe_exchange(exchange: Any) -> None:
+    """Record a finished exchange: outcome, path, retrieval latency, TTFT, generation speed."""
+    EXCHANGES.labels(outcome=exchange.status, path=exchange.answer_path or "unknown").inc()
+    if exchange.retrieval_ms is not None:
+        RETRIEVAL_SECONDS.observe(exchange.retrieval_ms / 1000)
+    if exchange.ttft_ms is not None:
+        TTFT_SECONDS.observe(exchange.ttft_ms / 1000)
+    if exchange.completion_tokens and exchange.total_ms and exchange.ttft_ms is not None:
+        generating_s = (exchange.total_ms - exchange.ttft_ms) / 1000
+        if generating_s > 0:
+            TOKENS_PER_SECOND.observe(exchange.completion_tokens / generating_s)
+
+
+def observe_ingest(state: str, timings: dict[str, Any]) -> None:
+    INGEST_DOCUMENTS.labels(state=state).inc()
+    for stage, seconds in timings.items():
+        if isinstance(seconds, int | float):
+            INGEST_SECONDS.labels(stage=stage).observe(seconds)
+
+
+def observe_redactions(counts: dict[str, int]) -> None:
+    for entity_type, count in counts.items():
+        REDACTED_ENTITIES.labels(entity_type=entity_type).inc(count)
+
+
+def track_queue_depth(depth: Callable[[], int]) -> None:
+    QUEUE_DEPTH.set_function(lambda: float(depth()))
 
 
 def _connect_celery_signals() -> None:

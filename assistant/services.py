@@ -197,6 +197,9 @@ def _finish(exchange: Exchange, started: float, status: str) -> None:
     exchange.total_ms = _ms(started)
     exchange.finished_at = timezone.now()
     exchange.save()
+    from assistant.metrics import observe_exchange
+
+    observe_exchange(exchange)
     _audit(exchange)
 
 

@@ -300,6 +300,9 @@ def _finish(
             retire_document(old)
     for old in older:
         _discard_points(old.pk, None)
+    from assistant.metrics import observe_ingest
+
+    observe_ingest("indexed", timings)
 
 
 def retire_document(document: Document) -> None:
@@ -341,6 +344,9 @@ def fail_job(job_id: int, message: str) -> None:
             status=Document.Status.FAILED, error_message=message, chunk_count=0, updated_at=now
         )
     _discard_points(document.pk, document.version)
+    from assistant.metrics import observe_ingest
+
+    observe_ingest("failed", job.timings or {})
 
 
 def _requeue_after_transient(job: IngestJob, exc: Exception) -> None:

@@ -180,6 +180,9 @@ def audit_exchange(exchange: Exchange) -> AuditEvent:
         )
     )
     logger.info("audit #%s exchange %s pii=%s", event.sequence, exchange.public_id, counts)
+    from assistant.metrics import observe_redactions
+
+    observe_redactions(counts)
     review_enqueue(exchange, event=event)
     return event
 

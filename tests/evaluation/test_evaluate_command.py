@@ -144,3 +144,22 @@ def test_evaluate_answers_with_no_exchange_and_a_bad_date():
     assert "No exchange in this period." in out.getvalue()
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("evaluate", "answers", "--since", "last tuesday")
+
+
+def test_evaluate_grounding_quote_path_prints_a_table_per_language():
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("evaluate", "grounding", "--paths", "quote", "--every", "16", stdout=out)
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("| quote |")]
+    assert {line.split("|")[2].strip() for line in lines} == {"en", "fr"}
+
+
+def test_evaluate_grounding_rejects_an_unknown_path():
+    import pytest
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="unknown path"):
+        call_command("evaluate", "grounding", "--paths", "magic")

@@ -60,8 +60,24 @@ class Command(BaseCommand):
         answers.add_argument("--since", help="YYYY-MM-DD or ISO date-time (default: all)")
         answers.add_argument("--json", action="store_true", help="print JSON, not Markdown")
 
+        grounding = subparsers.add_parser(
+            "grounding",
+            help="answer-level metrics per path (quote, generated, auto) on the generated "
+            "evaluation set, with the configured model",
+        )
+        grounding.add_argument(
+            "--paths", default="quote,generated,auto", help="comma-separated: quote,generated,auto"
+        )
+        grounding.add_argument(
+            "--every", type=int, default=1, help="keep every n-th question (a smaller slice)"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        handlers = {"retrieval": self._retrieval, "answers": self._answers}
+        handlers = {
+            "retrieval": self._retrieval,
+            "answers": self._answers,
+            "grounding": self._grounding,
+        }
         handlers[options["subcommand"]](options)
 
     def _retrieval(self, options: dict[str, Any]) -> None:
@@ -102,6 +118,27 @@ class Command(BaseCommand):
         else:
             self.stdout.write(retrieval_markdown(payload))
             self.stdout.write(f"written: {json_path} and {md_path} ({payload['seconds']} s)")
+
+    def _grounding(self, options: dict[str, Any]) -> None:
+        """Keyword/answer recall, supported sentences, refusal accuracy and latency per path."""
+        from assistant.grounding.evalset import build_eval_set
+        from assistant.grounding.evaluate import evaluate_answers, format_report
+
+        paths = [p.strip() for p in options["paths"].split(",") if p.strip()]
+        unknown = sorted(set(paths) - {"quote", "generated", "auto"})
+        if unknown or not paths:
+            raise CommandError(f"unknown path(s) {unknown}: use quote, generated, auto")
+        if options["every"] < 1:
+            raise CommandError("--every must be 1 or more")
+        items = [i for n, i in enumerate(build_eval_set()) if n % options["every"] == 0]
+        generate = None
+        languages: tuple[str, ...] = ("en",)
+        if {"generated", "auto"} & set(paths):
+            generate, languages = _model_generate()
+        reports = evaluate_answers(
+            paths=paths, generate=generate, model_languages=languages, items=items
+        )
+        self.stdout.write(format_report(reports))
 
     def _load_sets(self, options: dict[str, Any]) -> list[EvalSet]:
         wanted = ["fr", "en"] if options["lang"] == "all" else [options["lang"]]
@@ -155,3 +192,30 @@ def _model_factory(path: str) -> Any:
         return SentenceTransformerEmbedder(model=path)
 
     return load
+
+
+def _model_generate() -> tuple[Any, tuple[str, ...]]:
+    """generate(question, passages) through the configured LLM and the chat's prompt builder."""
+    from assistant.backends.llm import get_llm
+    from assistant.backends.model_registry import current_model_spec
+    from assistant.language import detect_language
+    from assistant.prompting import Source, build_prompt
+
+    llm = get_llm()
+    spec = current_model_spec()
+
+    def generate(question: str, passages: Any) -> str:
+        built = build_prompt(
+            question=question,
+            language=detect_language(question),
+            sources=[Source(p.number, p.document_title, p.page, p.text) for p in passages],
+            history=[],
+            tokenizer=llm,
+            context_length=spec.context_length,
+            max_answer_tokens=settings.RAG_MAX_ANSWER_TOKENS,
+        )
+        return "".join(
+            llm.stream(built.text, max_tokens=settings.RAG_MAX_ANSWER_TOKENS, stop=built.stop)
+        )
+
+    return generate, tuple(spec.languages)
