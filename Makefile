@@ -50,7 +50,7 @@ test-sqlite: $(STAMP)
 	RAG_DATA_DIR=$$(mktemp -d) $(BIN)/python -m pytest -p no:cacheprovider
 
 test-postgres: $(STAMP)
-	RAG_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -p no:cacheprovider -m "not browser"
+	RAG_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -p no:cacheprovider -m "not browser and not bench"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -201,6 +201,9 @@ def _finish(exchange: Exchange, started: float, status: str) -> None:
 
     observe_exchange(exchange)
     _audit(exchange)
+    from assistant.judge import maybe_enqueue_judge
+
+    maybe_enqueue_judge(exchange)  # a sampled share is scored later by the model-as-judge
 
 
 def _audit(exchange: Exchange) -> None:

@@ -29,7 +29,8 @@ BENCHMARKS: dict[str, str] = {
     "ingest": "assistant.bench.ingest:run_ingest_bench",
     "retrieval": "assistant.bench.retrieval:run_retrieval_bench",
     "chat": "assistant.bench.chat:run_chat_bench",
-    "redact": "privacy.bench:run_redact_bench",
+    "redact": "assistant.bench.redact:run_redact_bench",
+    "concurrency": "assistant.bench.concurrency:run_concurrency_bench",
 }
 
 PACKAGES = (

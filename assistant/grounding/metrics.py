@@ -101,7 +101,12 @@ def exchange_metrics(
 
 def needs_review(metrics: dict[str, Any]) -> tuple[bool, str]:
     """(True, reason) when an exchange's automatic metrics call for a human look."""
-    if metrics.get("refused") or not metrics.get("sentences"):
+    if metrics.get("refused"):
+        return False, ""
+    judge = metrics.get("judge") or {}
+    if judge.get("faithfulness") is not None and judge["faithfulness"] <= 2:
+        return True, "low faithfulness (model-as-judge)"
+    if not metrics.get("sentences"):
         return False, ""
     if metrics.get("invalid_citations"):
         return True, "invalid citations"
