@@ -20,21 +20,14 @@ def test_unsupported_sentence_is_greyed_and_a_supported_one_highlights_its_span(
     from django.test import Client
     from playwright.sync_api import sync_playwright
 
+    from tests.chat.browser import launch_chromium
+
     settings.RAG_FAKE_LLM_REPLY = FABRICATED
     client = Client()
     client.force_login(chat_users["hana"])
     session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-quic",
-            ],
-        )  # fmt: skip
+        context = launch_chromium(playwright, tmp_path / "chromium-profile")
         try:
             context.add_cookies(
                 [{"name": django_settings.SESSION_COOKIE_NAME, "value": session,

@@ -115,18 +115,11 @@ def test_waitress_streams_the_answer_token_by_token(live_stack):
 def test_browser_ask_stream_and_open_a_citation(live_stack, tmp_path):
     from playwright.sync_api import sync_playwright
 
+    from tests.chat.browser import launch_chromium
+
     base = live_stack["base"]
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-quic",
-            ],
-        )  # fmt: skip
+        context = launch_chromium(playwright, tmp_path / "chromium-profile")
         try:
             page = context.new_page()
             errors: list[str] = []
