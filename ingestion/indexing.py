@@ -228,6 +228,7 @@ def _run(job: IngestJob, document: Document) -> None:
         raise ParseError("no text could be extracted from this file")
     timings["chunk"] = round(time.monotonic() - started, 3)
     lang = (parsed.language or "")[:8]
+    drafts = _redact_if_required(document, drafts, lang)
     chunks = _write_chunks(document, drafts)
     Document.objects.filter(pk=document.pk).update(page_count=parsed.page_count, language=lang)
 
@@ -241,6 +242,27 @@ def _run(job: IngestJob, document: Document) -> None:
     embed_and_upsert(chunks, collection_id=document.collection_id, lang=lang, on_batch=progress)
     timings["embed"] = round(time.monotonic() - started, 3)
     _finish(job, document, chunk_count=total, timings=timings)
+
+
+def _redact_if_required(document: Document, drafts: list[Any], lang: str) -> list[Any]:
+    """Collections with redact_at_ingestion store and index their chunks redacted: the original
+    text then never reaches the database rows, the vector index or any prompt. Placeholders are
+    consistent across the document (the same person is <PERSON_1> in every chunk)."""
+    from privacy.policy import must_redact_at_ingestion
+
+    if not must_redact_at_ingestion(document.collection):
+        return drafts
+    from dataclasses import replace
+
+    from privacy.redaction import PlaceholderMap, get_redactor
+
+    redactor = get_redactor()
+    placeholders = PlaceholderMap()
+    redacted = []
+    for draft in drafts:
+        result = redactor.redact(draft.text, language=lang or "auto", placeholders=placeholders)
+        redacted.append(replace(draft, text=result.text))
+    return redacted
 
 
 def _write_chunks(document: Document, drafts: Sequence[Any]) -> list[Chunk]:
