@@ -22,6 +22,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from ingestion.collections import collection_save
 from ingestion.indexing import document_ingest, fail_job, point_id_for
 from ingestion.models import Collection, Document, IngestJob
 
@@ -29,7 +30,7 @@ __all__ = [
     "UploadOutcome",
     "UploadRejected",
     "collection_delete",
-    "collection_save",
+    "collection_save",  # re-exported from ingestion.collections
     "document_delete",
     "document_ingest",
     "document_retry",
@@ -397,36 +398,3 @@ def requeue_interrupted_jobs(*, worker: str | None = None, stale_after: float | 
         with transaction.atomic():
             _enqueue(job)
     return count
-
-
-def collection_save(
-    *,
-    collection: Collection,
-    reader_groups: Iterable[Any],
-    reader_users: Iterable[Any],
-    actor: Any,
-) -> Collection:
-    """Create or update a collection and set exactly who may read it; grants and revocations
-    are audited."""
-    with transaction.atomic():
-        created = collection.pk is None
-        before_groups = set() if created else set(collection.reader_groups.all())
-        before_users = set() if created else set(collection.reader_users.all())
-        collection.save()
-        groups, users = set(reader_groups), set(reader_users)
-        collection.reader_groups.set(groups)
-        collection.reader_users.set(users)
-        _audit(
-            "collection.create" if created else "collection.update",
-            actor,
-            {"collection": collection.slug, "name": collection.name},
-        )
-        changes = {
-            "granted_groups": sorted(g.name for g in groups - before_groups),
-            "revoked_groups": sorted(g.name for g in before_groups - groups),
-            "granted_users": sorted(u.get_username() for u in users - before_users),
-            "revoked_users": sorted(u.get_username() for u in before_users - users),
-        }
-        if any(changes.values()):
-            _audit("collection.grant", actor, {"collection": collection.slug, **changes})
-    return collection
