@@ -22,7 +22,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from ingestion.collections import collection_save
+from ingestion.collection_services import collection_save
 from ingestion.indexing import document_ingest, fail_job, point_id_for
 from ingestion.models import Collection, Document, IngestJob
 
@@ -30,7 +30,7 @@ __all__ = [
     "UploadOutcome",
     "UploadRejected",
     "collection_delete",
-    "collection_save",  # re-exported from ingestion.collections
+    "collection_save",  # re-exported from ingestion.collection_services
     "document_delete",
     "document_ingest",
     "document_retry",
