@@ -9,7 +9,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -127,6 +127,28 @@ def weighted_rrf(ranked_lists: Sequence[Sequence[str]], weights: Sequence[float]
         for rank, point_id in enumerate(ranked):
             scores[point_id] = scores.get(point_id, 0.0) + weight / (RRF_K + rank)
     return sorted(scores, key=lambda pid: (-scores[pid], pid))
+
+
+def fuse_weighted(
+    ranked_lists: Sequence[Sequence[Any]],
+    *,
+    sparse_weight: float,
+    dense: Sequence[float],
+    limit: int,
+    vector_of: Callable[[Any], Sequence[float]],
+) -> list[SearchHit]:
+    """Fuse the (dense, sparse) candidate lists of either backend with weighted_rrf and score
+    each fused hit by its dense cosine, like the engines' own hybrid path."""
+    by_id = {str(point.id): point for ranked in ranked_lists for point in ranked}
+    order = weighted_rrf(
+        [[str(point.id) for point in ranked] for ranked in ranked_lists], [1.0, sparse_weight]
+    )[:limit]
+    fused = [by_id[point_id] for point_id in order]
+    scores = cosine(dense, [vector_of(point) for point in fused])
+    return [
+        SearchHit(point_id=str(point.id), score=score, payload=point.payload or {})
+        for point, score in zip(fused, scores, strict=True)
+    ]
 
 
 def prefetch_limit(limit: int) -> int:

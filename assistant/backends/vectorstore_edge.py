@@ -41,9 +41,9 @@ from assistant.backends.vectorstore import (
     check_dimension,
     check_index_info,
     cosine,
+    fuse_weighted,
     index_info_from,
     prefetch_limit,
-    weighted_rrf,
 )
 from assistant.health import ComponentHealth
 
@@ -323,13 +323,13 @@ class EdgeVectorStore:
             ),
         ]
         lists: list[list[Any]] = [self._run(_querier(r), default=[]) for r in requests]
-        by_id = {str(point.id): point for ranked in lists for point in ranked}
-        order = weighted_rrf(
-            [[str(p.id) for p in ranked] for ranked in lists], [1.0, sparse_weight]
-        )[:limit]
-        fused = [by_id[pid] for pid in order]
-        scores = cosine(dense, [point.vector[DENSE] for point in fused])
-        return [_hit(point, score) for point, score in zip(fused, scores, strict=True)]
+        return fuse_weighted(
+            lists,
+            sparse_weight=sparse_weight,
+            dense=dense,
+            limit=limit,
+            vector_of=lambda point: point.vector[DENSE],
+        )
 
     def count(self, *, collection_ids: Sequence[int] | None = None) -> int:
         qe = _engine()

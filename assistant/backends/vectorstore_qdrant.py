@@ -34,9 +34,9 @@ from assistant.backends.vectorstore import (
     check_dimension,
     check_index_info,
     cosine,
+    fuse_weighted,
     index_info_from,
     prefetch_limit,
-    weighted_rrf,
 )
 from assistant.health import ComponentHealth
 
@@ -319,16 +319,13 @@ class QdrantServerVectorStore:
             except _Missing:
                 return []
             lists.append(list(response.points))
-        by_id = {str(point.id): point for ranked in lists for point in ranked}
-        order = weighted_rrf(
-            [[str(p.id) for p in ranked] for ranked in lists], [1.0, sparse_weight]
-        )[:limit]
-        fused = [by_id[pid] for pid in order]
-        scores = cosine(dense, [(p.vector or {})[DENSE] for p in fused])
-        return [
-            SearchHit(point_id=str(p.id), score=score, payload=p.payload or {})
-            for p, score in zip(fused, scores, strict=True)
-        ]
+        return fuse_weighted(
+            lists,
+            sparse_weight=sparse_weight,
+            dense=dense,
+            limit=limit,
+            vector_of=lambda point: (point.vector or {})[DENSE],
+        )
 
     def count(self, *, collection_ids: Sequence[int] | None = None) -> int:
         from qdrant_client import models
