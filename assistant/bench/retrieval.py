@@ -158,7 +158,18 @@ def _bench_edge(folder: Path, points: list[ChunkPoint], qs: list[Any], readable:
             with_payload=True,
         )
 
-    results = {}
+    results = _compare_modes(
+        store, qs, readable, lambda i, mode: [str(p.id) for p in shard.query(raw_request(i, mode))]
+    )
+    store.close()
+    return results, upsert_rate
+
+
+def _compare_modes(
+    store: Any, qs: list[Any], readable: list[int], raw_ids: Callable[[int, str], list[str]]
+) -> dict[str, Any]:
+    """Our store.search vs the raw query (`raw_ids(i, mode)`), hybrid and dense, same queries."""
+    results: dict[str, Any] = {}
     modes: tuple[SearchMode, ...] = ("hybrid", "dense")
     for mode in modes:
 
@@ -170,11 +181,10 @@ def _bench_edge(folder: Path, points: list[ChunkPoint], qs: list[Any], readable:
             return [h.point_id for h in hits]
 
         def raw(i: int, mode: str = mode) -> list[str]:
-            return [str(p.id) for p in shard.query(raw_request(i, mode))]
+            return raw_ids(i, mode)
 
         results[mode] = _compare(ours, raw, len(qs))
-    store.close()
-    return results, upsert_rate
+    return results
 
 
 def _bench_client(points: list[ChunkPoint], qs: list[Any], readable: list[int]) -> Any:
@@ -211,21 +221,9 @@ def _bench_client(points: list[ChunkPoint], qs: list[Any], readable: list[int]) 
             limit=LIMIT,
         )
 
-    results = {}
-    modes: tuple[SearchMode, ...] = ("hybrid", "dense")
-    for mode in modes:
-
-        def ours(i: int, mode: SearchMode = mode) -> list[str]:
-            dense, sparse = qs[i]
-            hits = store.search(
-                dense=dense, sparse=sparse, collection_ids=readable, limit=LIMIT, mode=mode
-            )
-            return [h.point_id for h in hits]
-
-        def raw(i: int, mode: str = mode) -> list[str]:
-            return [str(p.id) for p in raw_query(i, mode).points]
-
-        results[mode] = _compare(ours, raw, len(qs))
+    results = _compare_modes(
+        store, qs, readable, lambda i, mode: [str(p.id) for p in raw_query(i, mode).points]
+    )
     client.close()
     return results, upsert_rate
 
