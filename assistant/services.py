@@ -207,13 +207,8 @@ def _finish(exchange: Exchange, started: float, status: str) -> None:
 
 
 def _audit(exchange: Exchange) -> None:
-    try:
-        from privacy.services import audit_exchange
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("privacy.services", "privacy"):
-            raise
-        logger.warning("privacy.services missing: exchange %s not audited", exchange.public_id)
-        return
+    from privacy.services import audit_exchange
+
     audit_exchange(exchange)
 
 

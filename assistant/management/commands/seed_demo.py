@@ -73,8 +73,6 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present; nothing changed.")
 
     def _seed_documents(self, collection: Collection) -> None:
-        try:
-            from ingestion.demo import seed_demo_documents
-        except ImportError:
-            return
+        from ingestion.demo import seed_demo_documents
+
         seed_demo_documents(collection)

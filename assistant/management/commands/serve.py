@@ -50,8 +50,8 @@ class Command(BaseCommand):
         if embedded and not options["no_worker"]:
             worker = EmbeddedWorker(celery_app)
             worker.start()
+            # Interrupted ingest jobs are requeued by ingestion.tasks' worker_ready handler.
             logger.info("embedded Celery worker started in-process")
-            self._recover_interrupted_work()
 
         def _shutdown(signum: int, frame: object) -> None:
             raise KeyboardInterrupt
@@ -72,13 +72,3 @@ class Command(BaseCommand):
         finally:
             if worker is not None:
                 worker.stop()
-
-    def _recover_interrupted_work(self) -> None:
-        """Requeue ingest jobs a previous process left half done (the database is the truth)."""
-        try:
-            from ingestion.services import requeue_interrupted_jobs
-        except ImportError:
-            return
-        count = requeue_interrupted_jobs()
-        if count:
-            logger.info("requeued %d interrupted ingest job(s)", count)
