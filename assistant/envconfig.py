@@ -7,6 +7,7 @@ typo in a deployment fails at start-up instead of at the first request.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -106,6 +107,23 @@ def env_path(name: str, default: Path) -> Path:
     if raw is None or raw.strip() == "":
         return default
     return Path(raw).expanduser().resolve()
+
+
+def env_json(name: str, default: object) -> object:
+    """A JSON value, or `@/path/to/file.json` to read it from a file (long policies)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    source = raw
+    if raw.startswith("@"):
+        try:
+            source = Path(raw[1:]).expanduser().read_text()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}={raw!r}: cannot read the file ({exc})") from None
+    try:
+        return json.loads(source)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: not valid JSON ({exc})") from None
 
 
 def _check_range(

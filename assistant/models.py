@@ -72,6 +72,15 @@ class Exchange(models.Model):
     total_ms = models.FloatField(null=True, blank=True)
     # Automatic quality metrics on every exchange (citation coverage, groundedness, ...).
     metrics = models.JSONField(default=dict, blank=True)
+    # Routing (assistant.routing): the route that answered, every attempt in order (route, model,
+    # outcome, error, ms) so a fallback records both, and the estimated cost in RAG_COST_CURRENCY.
+    route = models.CharField(max_length=64, blank=True, db_index=True)
+    route_attempts = models.JSONField(default=list, blank=True)
+    estimated_cost = models.FloatField(null=True, blank=True)
+    # Served from the semantic cache: the exchange whose answer was reused.
+    cached_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="cache_hits"
+    )
     feedback = models.SmallIntegerField(null=True, blank=True)  # +1 / -1
     feedback_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -79,7 +88,10 @@ class Exchange(models.Model):
 
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["user", "created_at"])]
+        indexes = [
+            models.Index(fields=["user", "created_at"]),
+            models.Index(fields=["created_at"], name="exchange_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Exchange {self.public_id}"
@@ -110,3 +122,38 @@ class Citation(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.number}] {self.document_title}"
+
+
+class CachedAnswer(models.Model):
+    """A reusable answer in the semantic cache (assistant.semantic_cache). Derived data: deleting
+    the original exchange (right to erasure) deletes the entry; so does a new version or the
+    deletion of any document it was built from (CachedAnswerSource)."""
+
+    exchange = models.OneToOneField(Exchange, on_delete=models.CASCADE, related_name="cache_entry")
+    language = models.CharField(max_length=8)
+    embed_model = models.CharField(max_length=200)
+    embedding = models.BinaryField()  # float32, L2-normalised
+    # Numbers and other exact terms of the question: a paraphrase must carry the same ones.
+    key_terms = models.CharField(max_length=500, blank=True)
+    collections = models.ManyToManyField("ingestion.Collection", related_name="+")
+    hits = models.PositiveIntegerField(default=0)
+    last_hit_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["language", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"Cached answer of {self.exchange_id}"
+
+
+class CachedAnswerSource(models.Model):
+    """A document version a cached answer was built from (indexed for invalidation)."""
+
+    entry = models.ForeignKey(CachedAnswer, on_delete=models.CASCADE, related_name="sources")
+    document_id = models.BigIntegerField(db_index=True)
+    version = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.document_id} v{self.version}"

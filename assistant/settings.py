@@ -19,6 +19,7 @@ from assistant.envconfig import (
     env_choice,
     env_float,
     env_int,
+    env_json,
     env_list,
     env_path,
     env_sha256,
@@ -285,6 +286,26 @@ RAG_REVIEW_SAMPLE_RATE = env_float("RAG_REVIEW_SAMPLE_RATE", 0.05, minimum=0, ma
 RAG_REVIEW_LOW_SCORE = env_float("RAG_REVIEW_LOW_SCORE", 0.45, minimum=0, maximum=1)
 # Share of answered exchanges scored asynchronously by the model-as-judge (assistant.judge).
 RAG_JUDGE_SAMPLE_RATE = env_float("RAG_JUDGE_SAMPLE_RATE", 0.10, minimum=0, maximum=1)
+
+# --- Costs (assistant.costs; the KPI dashboard and per-exchange estimates) ----------------------
+# Self-hosted cost = (hardware amortisation per hour + power draw x electricity price) x busy time.
+RAG_COST_CURRENCY = env_str("RAG_COST_CURRENCY", "USD")
+RAG_HARDWARE_COST_PER_HOUR = env_float("RAG_HARDWARE_COST_PER_HOUR", 0.10, minimum=0)
+RAG_POWER_WATTS = env_float("RAG_POWER_WATTS", 65.0, minimum=0)
+RAG_POWER_PRICE_PER_KWH = env_float("RAG_POWER_PRICE_PER_KWH", 0.25, minimum=0)
+# External API list prices per million tokens, [input, output], in RAG_COST_CURRENCY. Edit them:
+# they change. Defaults: published list prices at the time of writing (2024-2025).
+RAG_CLOUD_PRICES = env_json(
+    "RAG_CLOUD_PRICES",
+    {"gpt-4o-mini": [0.15, 0.60], "gpt-4o": [2.50, 10.00], "claude-3-5-haiku": [0.80, 4.00]},
+)
+if not isinstance(RAG_CLOUD_PRICES, dict) or not all(
+    isinstance(v, list) and len(v) == 2 and all(isinstance(x, int | float) and x >= 0 for x in v)
+    for v in RAG_CLOUD_PRICES.values()
+):
+    raise ImproperlyConfigured(
+        'RAG_CLOUD_PRICES: expected {"model": [input_per_million, output_per_million], ...}'
+    )
 
 # --- Health and metrics --------------------------------------------------------------------------
 RAG_METRICS_ALLOWED_IPS = env_list("RAG_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])

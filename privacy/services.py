@@ -52,6 +52,10 @@ SAFE_KEYS = frozenset(
         "exchange",
         "decision",
         "language",
+        "route",
+        "model",
+        "outcome",
+        "cached_from",
         # account names in grant/revoke events: the audit must say who got access
         "granted_users",
         "revoked_users",
@@ -59,6 +63,10 @@ SAFE_KEYS = frozenset(
         "revoked_groups",
     }
 )
+
+
+# What an audit record keeps of each routing attempt (identifiers, outcome and timing, no text).
+ROUTE_ATTEMPT_KEYS = frozenset({"route", "model", "outcome", "error", "ms", "local"})
 
 
 def _actor_fields(actor: AbstractBaseUser | None) -> dict[str, Any]:
@@ -134,6 +142,14 @@ def _exchange_data(exchange: Exchange, placeholders: PlaceholderMap) -> dict[str
         ],
         "prompt_sha256": exchange.prompt_sha256,
         "model_id": exchange.model_id,
+        "route": exchange.route,
+        "route_attempts": [
+            {k: v for k, v in attempt.items() if k in ROUTE_ATTEMPT_KEYS}
+            for attempt in exchange.route_attempts or []
+        ],
+        "estimated_cost": exchange.estimated_cost,
+        "served_from_cache": exchange.cached_from_id is not None,
+        "cached_from": str(exchange.cached_from.public_id) if exchange.cached_from else None,
         "model_sha256": exchange.model_sha256,
         "timings_ms": {
             "retrieval": exchange.retrieval_ms,
