@@ -26,6 +26,15 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from assistant.backends.edge_requests import (
+    count_request,
+    edge_engine,
+    hit_from,
+    match_any,
+    match_value,
+    querier,
+    scroller,
+)
 from assistant.backends.vectorstore import (
     DENSE,
     INDEXED_FIELDS,
@@ -72,7 +81,7 @@ class EdgeVectorStore:
         `create` is false). Caller holds the lock."""
         if self._shard is not None:
             return self._shard
-        qe = _engine()
+        qe = edge_engine()
 
         try:
             if (self.shard_path / "wal").exists() or (self.shard_path / "segments").exists():
@@ -153,7 +162,7 @@ class EdgeVectorStore:
             if recorded is None:
                 self.path.mkdir(parents=True, exist_ok=True)
                 shard = self._open(create=False)
-                if shard is not None and shard.count(_count_request()) > 0:
+                if shard is not None and shard.count(count_request()) > 0:
                     raise IndexModelMismatch(
                         f"{self.shard_path} holds points but no record of its embedding model: "
                         "run `python manage.py reindex` to rebuild it"
@@ -171,7 +180,7 @@ class EdgeVectorStore:
     def upsert(self, points: Sequence[ChunkPoint]) -> None:
         if not points:
             return
-        qe = _engine()
+        qe = edge_engine()
 
         info = self.index_info()
         if info is None:
@@ -205,22 +214,22 @@ class EdgeVectorStore:
     def delete_points(self, point_ids: Sequence[str]) -> None:
         if not point_ids:
             return
-        qe = _engine()
+        qe = edge_engine()
 
         self._update(qe.UpdateOperation.delete_points([str(i) for i in point_ids]))
 
     def delete_by_document(self, document_id: int, *, version: int | None = None) -> None:
-        qe = _engine()
+        qe = edge_engine()
 
-        conditions = [_match(qe, "document_id", document_id)]
+        conditions = [match_value(qe, "document_id", document_id)]
         if version is not None:
-            conditions.append(_match(qe, "version", version))
+            conditions.append(match_value(qe, "version", version))
         self._update(qe.UpdateOperation.delete_points_by_filter(qe.Filter(must=conditions)))
 
     def delete_by_collection(self, collection_id: int) -> None:
-        qe = _engine()
+        qe = edge_engine()
 
-        condition = _match(qe, "collection_id", collection_id)
+        condition = match_value(qe, "collection_id", collection_id)
         self._update(qe.UpdateOperation.delete_points_by_filter(qe.Filter(must=[condition])))
 
     def _update(self, operation: Any) -> None:
@@ -250,10 +259,10 @@ class EdgeVectorStore:
         info = self.index_info()
         if info is not None:
             check_dimension(dense, info)
-        qe = _engine()
+        qe = edge_engine()
 
         flt = qe.Filter(
-            must=[qe.FieldCondition(key="collection_id", match=_any(qe, collection_ids))]
+            must=[qe.FieldCondition(key="collection_id", match=match_any(qe, collection_ids))]
         )
         exact = qe.SearchParams(exact=True)
         dense_query = qe.Query.Nearest(list(dense), using=DENSE)
@@ -268,7 +277,7 @@ class EdgeVectorStore:
                 limit=limit, query=dense_query, filter=flt, params=exact, with_payload=True
             )
             points: list[Any] = self._run(lambda shard: shard.query(dense_request), default=[])
-            return [_hit(point, float(point.score)) for point in points]
+            return [hit_from(point, float(point.score)) for point in points]
         if mode == "sparse":
             if sparse_query is None:
                 return []
@@ -276,7 +285,7 @@ class EdgeVectorStore:
                 limit=limit, query=sparse_query, filter=flt, with_payload=True
             )
             points = self._run(lambda shard: shard.query(request), default=[])
-            return [_hit(point, float(point.score)) for point in points]
+            return [hit_from(point, float(point.score)) for point in points]
         wide = prefetch_limit(limit)
         if sparse_query is not None and sparse_weight != 1.0:
             return self._weighted_hybrid(
@@ -295,7 +304,7 @@ class EdgeVectorStore:
         )
         fused: list[Any] = self._run(lambda shard: shard.query(fused_request), default=[])
         scores = cosine(dense, [point.vector[DENSE] for point in fused])
-        return [_hit(point, score) for point, score in zip(fused, scores, strict=True)]
+        return [hit_from(point, score) for point, score in zip(fused, scores, strict=True)]
 
     def _weighted_hybrid(
         self,
@@ -322,7 +331,7 @@ class EdgeVectorStore:
                 limit=wide, query=sparse_query, filter=flt, with_payload=True, with_vector=[DENSE]
             ),
         ]
-        lists: list[list[Any]] = [self._run(_querier(r), default=[]) for r in requests]
+        lists: list[list[Any]] = [self._run(querier(r), default=[]) for r in requests]
         return fuse_weighted(
             lists,
             sparse_weight=sparse_weight,
@@ -332,26 +341,26 @@ class EdgeVectorStore:
         )
 
     def count(self, *, collection_ids: Sequence[int] | None = None) -> int:
-        qe = _engine()
+        qe = edge_engine()
 
         if collection_ids is not None and not collection_ids:
             return 0
         flt = None
         if collection_ids is not None:
             flt = qe.Filter(
-                must=[qe.FieldCondition(key="collection_id", match=_any(qe, collection_ids))]
+                must=[qe.FieldCondition(key="collection_id", match=match_any(qe, collection_ids))]
             )
-        return int(self._run(lambda shard: shard.count(_count_request(flt)), default=0))
+        return int(self._run(lambda shard: shard.count(count_request(flt)), default=0))
 
     def iter_points(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        qe = _engine()
+        qe = edge_engine()
 
         offset: Any = None
         while True:
             request = qe.ScrollRequest(
                 offset=offset, limit=_BATCH, with_payload=True, with_vector=False
             )
-            page: tuple[list[Any], Any] = self._run(_scroller(request), default=([], None))
+            page: tuple[list[Any], Any] = self._run(scroller(request), default=([], None))
             records, offset = page
             for record in records:
                 yield str(record.id), dict(record.payload or {})
@@ -373,46 +382,6 @@ class EdgeVectorStore:
             return ComponentHealth(False, f"embedded qdrant-edge: {exc}")
         model = f", {info.embed_model}/{info.dimension}" if info else ", empty index"
         return ComponentHealth(True, f"embedded qdrant-edge: {total} points{model}")
-
-
-def _querier(request: Any) -> Callable[[Any], list[Any]]:
-    def query(shard: Any) -> list[Any]:
-        return list(shard.query(request))
-
-    return query
-
-
-def _hit(point: Any, score: float) -> SearchHit:
-    return SearchHit(point_id=str(point.id), score=score, payload=point.payload or {})
-
-
-def _scroller(request: Any) -> Callable[[Any], tuple[list[Any], Any]]:
-    def scroll(shard: Any) -> tuple[list[Any], Any]:
-        records, offset = shard.scroll(request)
-        return list(records), offset
-
-    return scroll
-
-
-def _engine() -> Any:
-    """qdrant_edge, imported on first use (it is a heavy native module)."""
-    import qdrant_edge
-
-    return qdrant_edge
-
-
-def _count_request(flt: Any = None) -> Any:
-    qe = _engine()
-
-    return qe.CountRequest(exact=True, filter=flt)
-
-
-def _match(qe: Any, key: str, value: int) -> Any:
-    return qe.FieldCondition(key=key, match=qe.MatchValue(value=int(value)))
-
-
-def _any(qe: Any, values: Sequence[int]) -> Any:
-    return qe.MatchAny(any=[int(v) for v in values])
 
 
 def _unavailable(exc: Exception, path: Path) -> VectorStoreUnavailable:

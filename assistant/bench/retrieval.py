@@ -125,9 +125,10 @@ def _compare(
 
 
 def _bench_edge(folder: Path, points: list[ChunkPoint], qs: list[Any], readable: list[int]) -> Any:
-    from assistant.backends.vectorstore_edge import EdgeVectorStore, _engine
+    from assistant.backends.edge_requests import edge_engine
+    from assistant.backends.vectorstore_edge import EdgeVectorStore
 
-    qe = _engine()
+    qe = edge_engine()
 
     store = EdgeVectorStore(folder / "edge", name="bench")
     store.ensure_collection(embed_model=MODEL, dimension=DIM)
