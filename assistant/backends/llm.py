@@ -2,8 +2,8 @@
 
 - `llamacpp`: llama-cpp-python in process. One model instance per process, loaded once, its sha256
   checked before loading; llama.cpp contexts are not thread safe, so generation holds a lock.
-- `openai`: any OpenAI-compatible server (llama-server, vLLM), streamed over SSE with timeouts;
-  optionally falls back to the local model when the server is down.
+- `openai`: any OpenAI-compatible server (llama-server, vLLM, an external API), streamed over SSE
+  with timeouts. Falling back to another model is the route chain's job (assistant.routing).
 - `fake`: deterministic replies for fast unit tests (RAG_LLM_BACKEND=fake), never for production.
 
 All backends take an already formatted prompt string (see assistant.prompting): the fixed system
@@ -13,7 +13,6 @@ prefix stays byte-identical between requests, so llama.cpp reuses its KV cache f
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import threading
 import time
@@ -35,7 +34,20 @@ class LLMError(Exception):
 
 
 class LLMUnavailable(LLMError):
-    """The model server cannot be reached (transient)."""
+    """The model server cannot be reached, failed (5xx) or timed out before its first token
+    (transient: another route may answer)."""
+
+
+class LLMTimedOut(LLMUnavailable):
+    """The server did not answer within the timeout, before its first token."""
+
+
+class LLMRateLimited(LLMUnavailable):
+    """The server answered 429; `retry_after` is its Retry-After in seconds, when it sent one."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ModelIntegrityError(LLMError):
@@ -148,114 +160,6 @@ class LlamaCppLLM:
                 pieces.close()  # frees llama.cpp before the lock is released
 
 
-class OpenAICompatibleLLM:
-    """Streams /v1/chat/completions from an OpenAI-compatible server. The server applies its own
-    chat template, so the ChatML prompt is split back into messages before sending."""
-
-    is_local = False
-
-    def __init__(self, fallback: Callable[[], LLM] | None = None) -> None:
-        self.base_url = settings.RAG_LLM_URL.rstrip("/")
-        self.model_id = settings.RAG_LLM_MODEL_NAME
-        self.model_sha256 = ""
-        local = current_model_spec()
-        self.spec = ModelSpec(
-            name=self.model_id,
-            path=local.path,
-            sha256="",
-            licence="unknown",
-            quantisation="server",
-            context_length=settings.RAG_MODEL_CONTEXT,
-            chat_template="chatml",
-            languages=(),
-        )
-        self._fallback = fallback
-
-    def count_tokens(self, text: str) -> int:
-        # The server's tokenizer is not reachable cheaply; ~3.5 characters per token over-counts
-        # a little for English and French, which keeps the prompt inside the window.
-        return max(1, int(len(text) / 3.5) + 1)
-
-    def stream(
-        self,
-        prompt: str,
-        *,
-        max_tokens: int,
-        stop: list[str],
-        should_stop: CancelCheck | None = None,
-    ) -> Iterator[str]:
-        from assistant.prompting import split_chatml
-
-        messages = split_chatml(prompt)
-        try:
-            yield from self._stream_server(messages, max_tokens, stop, should_stop)
-        except LLMUnavailable:
-            if not (self._fallback and settings.RAG_LLM_FALLBACK_LOCAL):
-                raise
-            logger.warning("model server down, answering with the local model")
-            yield from self._fallback().stream(
-                prompt, max_tokens=max_tokens, stop=stop, should_stop=should_stop
-            )
-
-    def _stream_server(
-        self,
-        messages: list[dict[str, str]],
-        max_tokens: int,
-        stop: list[str],
-        should_stop: CancelCheck | None,
-    ) -> Iterator[str]:
-        import httpx
-
-        headers = {"Accept": "text/event-stream"}
-        if settings.RAG_LLM_API_KEY:
-            headers["Authorization"] = f"Bearer {settings.RAG_LLM_API_KEY}"
-        body = {
-            "model": self.model_id,
-            "messages": messages,
-            "max_tokens": max_tokens,
-            "temperature": 0,
-            "stop": stop,
-            "stream": True,
-        }
-        timeout = httpx.Timeout(
-            settings.RAG_LLM_TIMEOUT, connect=min(5.0, settings.RAG_LLM_TIMEOUT)
-        )
-        produced = False
-        try:
-            with (
-                httpx.Client(timeout=timeout) as client,
-                client.stream(
-                    "POST", f"{self.base_url}/chat/completions", json=body, headers=headers
-                ) as response,
-            ):
-                if response.status_code >= 500:
-                    raise LLMUnavailable(f"model server answered {response.status_code}")
-                if response.status_code >= 400:
-                    raise LLMError(f"model server refused the request ({response.status_code})")
-                for line in response.iter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        break
-                    try:
-                        delta = json.loads(data)["choices"][0].get("delta", {})
-                    except (ValueError, KeyError, IndexError):
-                        continue
-                    text = delta.get("content") or ""
-                    if text:
-                        produced = True
-                        yield text
-                    if should_stop is not None and should_stop():
-                        break
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise LLMUnavailable(f"model server unreachable: {type(exc).__name__}") from exc
-        except httpx.TimeoutException as exc:
-            if not produced:
-                raise LLMUnavailable(f"model server timed out: {type(exc).__name__}") from exc
-            raise LLMError("the model server stopped answering") from exc
-
-
 class FakeLLM:
     """Deterministic backend for fast unit tests. Replies `settings.RAG_FAKE_LLM_REPLY` if set
     (a test-only setting), else a fixed sentence citing source [1]; one word per piece, with an
@@ -316,17 +220,11 @@ def _get(backend: str) -> LLM:
         if _instance is not None and _instance_key == key:
             return _instance
     if backend == "llamacpp":
-        # Loading happens outside the instance lock so a slow load never blocks the fake path,
-        # but only one thread loads: the load lock serialises the first requests.
-        with _load_lock:
-            with _instance_lock:
-                if _instance is not None and _instance_key == key:
-                    return _instance
-            local = LlamaCppLLM()
-            atexit.register(local.close)
-            llm: LLM = local
-    elif backend == "openai":
-        llm = OpenAICompatibleLLM(fallback=_local_cached)
+        return local_llm()
+    if backend == "openai":
+        from assistant.backends.llm_openai import OpenAICompatibleLLM
+
+        llm: LLM = OpenAICompatibleLLM()
     else:
         llm = FakeLLM()
     with _instance_lock:
@@ -335,17 +233,22 @@ def _get(backend: str) -> LLM:
 
 
 _load_lock = threading.Lock()
-_local_fallback: LLM | None = None
+_local: LLM | None = None
+_local_path = ""
 
 
-def _local_cached() -> LLM:
-    global _local_fallback
+def local_llm() -> LLM:
+    """The process-wide llama.cpp model (RAG_MODEL_PATH), loaded once on first use: the default
+    backend and every llamacpp route share it. Loading happens outside the instance lock so a
+    slow load never blocks the fake path, but only one thread loads (the load lock)."""
+    global _local, _local_path
+    path = str(settings.RAG_MODEL_PATH)
     with _load_lock:
-        if _local_fallback is None:
+        if _local is None or _local_path != path:
             local = LlamaCppLLM()
             atexit.register(local.close)
-            _local_fallback = local
-        return _local_fallback
+            _local, _local_path = local, path
+        return _local
 
 
 def get_llm() -> LLM:
@@ -356,8 +259,8 @@ def get_llm() -> LLM:
 
 def reset_llm() -> None:
     """Forget the process-wide model (tests; settings change)."""
-    global _instance, _instance_key, _local_fallback
+    global _instance, _instance_key, _local
     with _instance_lock:
         _instance, _instance_key = None, None
     with _load_lock:
-        _local_fallback = None
+        _local = None

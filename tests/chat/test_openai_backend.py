@@ -1,5 +1,5 @@
-"""The OpenAI-compatible backend against a small SSE server on loopback (what leaves the process),
-and its fallback to the local model when the server is down."""
+"""The OpenAI-compatible backend against a small SSE server on loopback (what leaves the process).
+Its fallback to the local model is the route chain's (tests/routing)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from assistant.backends.llm import LLMUnavailable, OpenAICompatibleLLM
+from assistant.backends.llm import LLMUnavailable
+from assistant.backends.llm_openai import OpenAICompatibleLLM
 from assistant.prompting import Source, build_prompt
 
 
@@ -68,14 +69,20 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_server_down_raises_or_falls_back_to_the_local_model(settings):
-    from assistant.backends.llm import LlamaCppLLM
+def test_server_down_raises_unavailable_and_the_route_chain_falls_back(settings, db):
+    """The backend itself never falls back (the route chain does, assistant.routing): with
+    RAG_LLM_FALLBACK_LOCAL the derived chain is [server, local], without it [server]."""
+    from assistant.routing.policy import current_policy
 
     settings.RAG_LLM_URL = f"http://127.0.0.1:{_closed_port()}/v1"
-    settings.RAG_LLM_FALLBACK_LOCAL = False
-    llm = OpenAICompatibleLLM(fallback=LlamaCppLLM)
-    with pytest.raises(LLMUnavailable):
+    llm = OpenAICompatibleLLM()
+    with pytest.raises(LLMUnavailable, match="unreachable"):
         list(llm.stream(_prompt(llm), max_tokens=8, stop=["<|im_end|>"]))
+    settings.RAG_LLM_BACKEND = "openai"
+    settings.RAG_ROUTING = {}
+    settings.RAG_LLM_FALLBACK_LOCAL = False
+    assert current_policy().rules[0].routes == ("server",)
     settings.RAG_LLM_FALLBACK_LOCAL = True
-    pieces = list(llm.stream(_prompt(llm), max_tokens=8, stop=["<|im_end|>"]))
-    assert pieces and "".join(pieces).strip()
+    policy = current_policy()
+    assert policy.rules[0].routes == ("server", "local")
+    assert policy.routes["server"].local is False and policy.routes["local"].kind == "llamacpp"
