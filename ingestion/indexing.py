@@ -337,6 +337,9 @@ def retire_document(document: Document) -> None:
     Document.objects.filter(pk=document.pk).update(
         status=Document.Status.DELETED, chunk_count=0, updated_at=timezone.now()
     )
+    from assistant.semantic_cache import invalidate_documents
+
+    invalidate_documents([document.pk])  # answers built from the old version are stale
     name = document.file.name
     if name:
         transaction.on_commit(partial(document.file.storage.delete, name))

@@ -324,6 +324,9 @@ def document_delete(*, document: Document, actor: Any) -> None:
         store.delete_by_document(row.pk)
     with transaction.atomic():
         files = [(row.file.storage, row.file.name) for row in rows if row.file.name]
+        from assistant.semantic_cache import invalidate_documents
+
+        invalidate_documents([row.pk for row in rows])
         Document.objects.filter(pk__in=[row.pk for row in rows]).delete()
         for storage, name in files:
             transaction.on_commit(partial(storage.delete, name))
@@ -358,6 +361,10 @@ def collection_delete(*, collection: Collection, actor: Any) -> None:
             (doc.file.storage, doc.file.name) for doc in collection.documents.all() if doc.file.name
         ]
         slug = collection.slug
+        from assistant.semantic_cache import invalidate_documents
+
+        # Before the delete: it would also drop the entries' link to this collection.
+        invalidate_documents(collection.documents.values_list("pk", flat=True))
         collection.delete()
         for storage, name in files:
             transaction.on_commit(partial(storage.delete, name))

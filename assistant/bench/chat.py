@@ -95,6 +95,7 @@ def run_chat_bench(quick: bool) -> dict[str, Any]:
 
     settings.RAG_LLM_BACKEND = "llamacpp"
     settings.RAG_RATE_LIMIT_PER_MINUTE = 10**6
+    settings.RAG_CACHE_ENABLED = False  # questions repeat: every one must reach the model
     settings.RAG_MIN_SCORE = 0.0
     settings.RAG_TOP_K = 3  # a ~500-token prompt: the size FIELD-NOTES recommends for TTFT < 3 s
     max_tokens = 32 if quick else 96

@@ -254,6 +254,7 @@ def run_concurrency_bench(quick: bool) -> dict[str, Any]:
         "RAG_LLM_BACKEND": "llamacpp",
         "RAG_RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT),
         "RAG_MIN_SCORE": "0",  # every question is answered by the model, none refused early
+        "RAG_CACHE_ENABLED": "false",  # questions repeat: every one must reach the model
         "RAG_TOP_K": "3",
         "RAG_MAX_ANSWER_TOKENS": str(max_tokens),
     }
@@ -281,6 +282,7 @@ def run_concurrency_bench(quick: bool) -> dict[str, Any]:
     settings.RAG_MIN_SCORE = 0.0
     settings.RAG_TOP_K = 3
     settings.RAG_MAX_ANSWER_TOKENS = max_tokens
+    settings.RAG_CACHE_ENABLED = False
     seq_tokens, seq_seconds, seq_ttfts, seq_generated = _sequential_in_process(questions)
     load["after_sequential"] = os.getloadavg()[0]
 

@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, str] = {
     "chat": "assistant.bench.chat:run_chat_bench",
     "redact": "assistant.bench.redact:run_redact_bench",
     "concurrency": "assistant.bench.concurrency:run_concurrency_bench",
+    "cache": "assistant.bench.cache:run_cache_bench",
 }
 
 PACKAGES = (
