@@ -19,5 +19,6 @@ urlpatterns = [
     path("chat/", include("assistant.chat_urls")),
     path("manage/", include("ingestion.urls")),
     path("compliance/", include("privacy.urls")),
+    path("kpi/", include("assistant.kpi.urls")),
     path("django-admin/", admin.site.urls),
 ]
