@@ -4,23 +4,42 @@ record the answer, its path, citations and metrics. Called by assistant.services
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from assistant.admission import generation_queue
 from assistant.models import Citation, Exchange
-from assistant.prompting import Source, Turn, build_prompt, cited_numbers, drop_invalid_citations
+from assistant.prompting import (
+    BuiltPrompt,
+    Source,
+    Turn,
+    build_prompt,
+    cited_numbers,
+    drop_invalid_citations,
+)
 from assistant.retrieval import Passage, retrieve
 from assistant.services import REFUSAL, SNIPPET_CHARS, AnswerEvent, _finish, _ms
+
+if TYPE_CHECKING:
+    from assistant.backends.llm import LLM
+    from assistant.routing.config import RouteConfig
 
 
 def answer(
     exchange: Exchange, started: float, stopped: Callable[[], bool]
 ) -> Iterator[AnswerEvent]:
-    from assistant import grounded
+    if exchange.metrics.get("planned_path") == Exchange.AnswerPath.CACHE:
+        from assistant.semantic_cache import serve
 
+        if serve(exchange, started):
+            yield AnswerEvent("done")
+            return
+        _plan_without_cache(exchange)
     language = exchange.language
     collection_ids = list(exchange.searched_collections.values_list("id", flat=True))
     result = retrieve(
@@ -37,24 +56,32 @@ def answer(
     mode = exchange.metrics.get("answer_mode", "auto")
     if exchange.metrics.get("planned_path") == Exchange.AnswerPath.QUOTE:
         # No model involved: nothing leaves the process, nothing waits for the generation slot.
-        masker = _masker(exchange, llm_is_local=True)
-        sources = [
-            Source(i + 1, p.document_title, p.page, masker(p.text))
-            for i, p in enumerate(result.passages)
-        ]
-        passages = grounded.as_passages(sources)
-        quote = grounded.quoted(masker(exchange.question), passages, language)
-        if quote is None:
-            _refuse(exchange, started, scores)
-            yield AnswerEvent("done")
-            return
-        exchange.ttft_ms = _ms(started)
-        _save_citations(exchange, result.passages, sources)
-        _record(exchange, quote[0], quote[1], Exchange.AnswerPath.QUOTE, scores)
-        _finish(exchange, started, Exchange.Status.DONE)
-        yield AnswerEvent("done")
+        yield from _answer_with_quotes(exchange, started, result.passages)
         return
     yield from _generate(exchange, started, stopped, result.passages, mode)
+
+
+def _plan_without_cache(exchange: Exchange) -> None:
+    """The cache entry chosen at admission may no longer be served (a document changed, a review
+    rejected it): plan the path as create_exchange would have, queue place included."""
+    from django.utils.translation import gettext as _
+
+    from assistant import grounded
+    from assistant.admission import QueueFull
+
+    mode = exchange.metrics.get("answer_mode", "auto")
+    path, reason = grounded.plan_path(mode, exchange.language)
+    if path == Exchange.AnswerPath.GENERATED:
+        try:
+            generation_queue.admit(str(exchange.public_id))
+        except QueueFull:  # too late for a 503: quotations need no queue place
+            path = Exchange.AnswerPath.QUOTE
+            reason = _("Quoted from the documents: the model is busy.")
+    exchange.answer_path = path
+    cache = {**exchange.metrics.get("cache", {}), "served": False}
+    exchange.metrics = {
+        **exchange.metrics, "planned_path": str(path), "path_reason": reason, "cache": cache,
+    }  # fmt: skip
 
 
 def _generate(
@@ -64,32 +91,145 @@ def _generate(
     retrieved: list[Passage],
     mode: str,
 ) -> Iterator[AnswerEvent]:
+    """Generate down the exchange's route chain (assistant.routing): the first route whose first
+    token arrives answers; a route that is down, times out or rate limits us before that hands
+    over to the next. Without any usable route the answer is made of quotations (auto and quote
+    modes) or the exchange fails (generated mode)."""
+    from django.utils.translation import gettext as _
+
     from assistant import grounded
-    from assistant.backends.llm import get_llm
+    from assistant.backends.llm import LLMError, LLMUnavailable
+    from assistant.routing.chain import RouteRun
 
     language = exchange.language
     scores = [p.score for p in retrieved]
-    llm = get_llm()
-    masker = _masker(exchange, llm_is_local=llm.is_local)
-    history = [
-        Turn(masker(e.question), masker(e.answer))
-        for e in exchange.conversation.exchanges.filter(
+    earlier = list(
+        exchange.conversation.exchanges.filter(
             status=Exchange.Status.DONE, created_at__lt=exchange.created_at
-        ).order_by("-created_at")[:3][::-1]
-    ]
+        ).order_by("-created_at")[:3]
+    )[::-1]
+    # What would leave with the prompt: these passages, and the earlier turns (whose answers
+    # came from their own passages).
+    sent_collections = {p.collection_id for p in retrieved} | set(
+        Citation.objects.filter(exchange__in=earlier).values_list(
+            "collection_id_at_answer", flat=True
+        )
+    )
+    run = RouteRun.start(exchange, sent_collections)
+    if not run.chain:
+        reason = _("Quoted from the documents: no model may receive this data.")
+        yield from _answer_with_quotes(exchange, started, retrieved, reason=reason)
+        return
+    key = str(exchange.public_id)
+    for position in generation_queue.wait_turn(key, should_stop=stopped):
+        yield AnswerEvent("queued", str(position))
+    attempt: _Attempt | None = None
+    pieces: list[str] = []
+    try:
+        for route in run.candidates():
+            candidate = _prepare_attempt(exchange, route, retrieved, earlier)
+            begun = time.perf_counter()
+            stream = candidate.llm.stream(
+                candidate.prompt.text,
+                max_tokens=settings.RAG_MAX_ANSWER_TOKENS,
+                stop=candidate.prompt.stop,
+                should_stop=stopped,
+            )
+            try:
+                first = next(stream, None)
+            except LLMError as exc:
+                run.failed(route, candidate.llm, exc, begun)
+                if not isinstance(exc, LLMUnavailable):
+                    raise
+                exchange.citations.all().delete()  # the next route numbers its own sources
+                continue
+            run.answering(route, candidate.llm, begun)
+            attempt = candidate
+            try:
+                for piece in itertools.chain([first] if first else [], stream):
+                    if not pieces:
+                        exchange.ttft_ms = _ms(started)
+                    pieces.append(piece)
+                    exchange.answer = "".join(pieces)
+                    yield AnswerEvent("token", piece)
+            except LLMError as exc:  # tokens already reached the user: no fallback now
+                run.failed(route, candidate.llm, exc, begun)
+                raise
+            run.finished(begun)
+            busy_seconds = time.perf_counter() - begun
+            break
+    finally:
+        generation_queue.finish(key)
+    if attempt is None:
+        if mode == "generated":
+            raise run.last_error or LLMUnavailable("no model route is available")
+        reason = _("Quoted from the documents: no model is reachable right now.")
+        yield from _answer_with_quotes(exchange, started, retrieved, reason=reason)
+        return
+    from assistant.routing.backends import record_usage_and_cost
+
+    prompt, masker = attempt.prompt, attempt.masker
+    raw = "".join(pieces).strip()
+    answer, invalid = drop_invalid_citations(raw, {s.number for s in prompt.sources})
+    exchange.answer = masker(answer)
+    exchange.invalid_citation = invalid
+    record_usage_and_cost(exchange, attempt.route, attempt.llm, raw, busy_seconds)
+    if stopped():
+        _mark_cited(exchange)
+        _finish(exchange, started, Exchange.Status.CANCELLED)
+        yield AnswerEvent("done")
+        return
+    passages = grounded.as_passages(prompt.sources)
+    text, verification = grounded.verify_generated(exchange.answer, passages, language)
+    path, reason = grounded.after_generation(mode, language, verification)
+    if path == Exchange.AnswerPath.QUOTE:
+        quote = grounded.quoted(attempt.question, passages, language)
+        if quote is None:
+            exchange.citations.all().delete()
+            _refuse(exchange, started, scores)
+            yield AnswerEvent("done")
+            return
+        text, verification = quote
+    exchange.metrics = {**exchange.metrics, "path_reason": reason}
+    _record(exchange, text, verification, path, scores)
+    _finish(exchange, started, Exchange.Status.DONE)
+    yield AnswerEvent("done")
+
+
+@dataclass
+class _Attempt:
+    route: RouteConfig
+    llm: LLM
+    masker: Callable[[str], str]
+    question: str  # as sent (masked for a non-local route)
+    prompt: BuiltPrompt
+
+
+def _prepare_attempt(
+    exchange: Exchange, route: RouteConfig, retrieved: list[Passage], earlier: list[Exchange]
+) -> _Attempt:
+    """The prompt for one route: masked when the route is not local (or a collection asks for
+    it), fitted with the route's tokenizer and context; its citations saved."""
+    from assistant import grounded
+    from assistant.routing.backends import llm_for
+
+    llm = llm_for(route)
+    exchange.metrics = {k: v for k, v in exchange.metrics.items() if k != "mask_everywhere"}
+    masker = _masker(exchange, llm_is_local=route.local)
+    history = [Turn(masker(e.question), masker(e.answer)) for e in earlier]
     question = masker(exchange.question)
     sources = [
         Source(i + 1, p.document_title, p.page, masker(p.text)) for i, p in enumerate(retrieved)
     ]
     fitted, budget = grounded.fit_sources(
-        sources, tokenizer=llm, question=question, language=language
+        sources, tokenizer=llm, question=question, language=exchange.language
     )
-    retrieved = [retrieved[i] for i in fitted]
+    kept = [retrieved[i] for i in fitted]
     sources = [sources[i] for i in fitted]
     exchange.metrics = {**exchange.metrics, "prompt_budget": budget}
     prompt = build_prompt(
         question=question,
-        language=language,
+        language=exchange.language,
         sources=sources,
         history=history,
         tokenizer=llm,
@@ -100,49 +240,38 @@ def _generate(
     exchange.model_sha256 = llm.model_sha256
     exchange.prompt_sha256 = prompt.sha256
     exchange.prompt_tokens = prompt.token_count
-    _save_citations(exchange, retrieved[: len(prompt.sources)], prompt.sources)
+    _save_citations(exchange, kept[: len(prompt.sources)], prompt.sources)
     exchange.save()
-    key = str(exchange.public_id)
-    for position in generation_queue.wait_turn(key, should_stop=stopped):
-        yield AnswerEvent("queued", str(position))
-    pieces: list[str] = []
-    try:
-        for piece in llm.stream(
-            prompt.text,
-            max_tokens=settings.RAG_MAX_ANSWER_TOKENS,
-            stop=prompt.stop,
-            should_stop=stopped,
-        ):
-            if not pieces:
-                exchange.ttft_ms = _ms(started)
-            pieces.append(piece)
-            exchange.answer = "".join(pieces)
-            yield AnswerEvent("token", piece)
-    finally:
-        generation_queue.finish(key)
-    raw = "".join(pieces).strip()
-    answer, invalid = drop_invalid_citations(raw, {s.number for s in prompt.sources})
-    exchange.answer = masker(answer)
-    exchange.invalid_citation = invalid
-    exchange.completion_tokens = llm.count_tokens(raw) if raw else 0
-    if stopped():
-        _mark_cited(exchange)
-        _finish(exchange, started, Exchange.Status.CANCELLED)
+    return _Attempt(route, llm, masker, question, prompt)
+
+
+def _answer_with_quotes(
+    exchange: Exchange, started: float, retrieved: list[Passage], *, reason: str = ""
+) -> Iterator[AnswerEvent]:
+    """Quotations from the passages, or a refusal when none answers. No model involved: nothing
+    leaves the process. Recorded as route "quote", costing the machine's busy time."""
+    from assistant import grounded
+    from assistant.costs import self_hosted_cost
+
+    scores = [p.score for p in retrieved]
+    exchange.citations.all().delete()
+    masker = _masker(exchange, llm_is_local=True)
+    sources = [
+        Source(i + 1, p.document_title, p.page, masker(p.text)) for i, p in enumerate(retrieved)
+    ]
+    passages = grounded.as_passages(sources)
+    quote = grounded.quoted(masker(exchange.question), passages, exchange.language)
+    if quote is None:
+        _refuse(exchange, started, scores)
         yield AnswerEvent("done")
         return
-    passages = grounded.as_passages(prompt.sources)
-    text, verification = grounded.verify_generated(exchange.answer, passages, language)
-    path, reason = grounded.after_generation(mode, language, verification)
-    if path == Exchange.AnswerPath.QUOTE:
-        quote = grounded.quoted(question, passages, language)
-        if quote is None:
-            exchange.citations.all().delete()
-            _refuse(exchange, started, scores)
-            yield AnswerEvent("done")
-            return
-        text, verification = quote
-    exchange.metrics = {**exchange.metrics, "path_reason": reason}
-    _record(exchange, text, verification, path, scores)
+    exchange.ttft_ms = _ms(started)
+    exchange.route = "quote"
+    exchange.estimated_cost = self_hosted_cost(time.perf_counter() - started)
+    if reason:
+        exchange.metrics = {**exchange.metrics, "path_reason": reason}
+    _save_citations(exchange, retrieved, sources)
+    _record(exchange, quote[0], quote[1], Exchange.AnswerPath.QUOTE, scores)
     _finish(exchange, started, Exchange.Status.DONE)
     yield AnswerEvent("done")
 

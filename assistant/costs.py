@@ -9,6 +9,7 @@ utilisation. External APIs bill tokens: prompt and completion tokens x list pric
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 
@@ -38,8 +39,6 @@ def self_hosted_cost(busy_seconds: float) -> float:
 
 def cloud_prices() -> list[TokenPrice]:
     """External API list prices from settings.RAG_CLOUD_PRICES, cheapest first."""
-    prices = [
-        TokenPrice(name, float(pair[0]), float(pair[1]))
-        for name, pair in settings.RAG_CLOUD_PRICES.items()
-    ]
+    configured = cast(dict[str, list[float]], settings.RAG_CLOUD_PRICES)  # validated by settings
+    prices = [TokenPrice(name, float(pair[0]), float(pair[1])) for name, pair in configured.items()]
     return sorted(prices, key=lambda p: (p.input_per_million + p.output_per_million, p.name))

@@ -41,6 +41,17 @@ REDACTED_ENTITIES = Counter(
     "rag_redacted_entities_total", "PII entities redacted, by type (counts only)", ["entity_type"]
 )
 CELERY_TASKS = Counter("rag_celery_tasks_total", "Celery task outcomes", ["task", "outcome"])
+# KPI drift (assistant.kpi.drift): last 7 days vs the 7 before, signed relative change; NaN when
+# a week has too few exchanges.
+KPI_DRIFT_RATIO = Gauge("rag_kpi_drift_ratio", "Week-over-week relative change of a KPI", ["kpi"])
+CACHE_LOOKUPS = Counter(
+    "rag_cache_lookups_total", "Semantic cache lookups by outcome (hit, miss, skipped)", ["outcome"]
+)
+# Routing (assistant.routing): one count per attempt, and whether each route's breaker is open.
+ROUTE_REQUESTS = Counter(
+    "rag_route_requests_total", "Model route attempts by outcome", ["route", "outcome"]
+)
+ROUTE_BREAKER_OPEN = Gauge("rag_route_breaker_open", "1 while a route's breaker is open", ["route"])
 
 
 class RequestMetricsMiddleware:
@@ -72,6 +83,10 @@ def observe_exchange(exchange: Any) -> None:
             TOKENS_PER_SECOND.observe(exchange.completion_tokens / generating_s)
 
 
+def observe_cache_lookup(outcome: str) -> None:
+    CACHE_LOOKUPS.labels(outcome=outcome).inc()
+
+
 def observe_ingest(state: str, timings: dict[str, Any]) -> None:
     INGEST_DOCUMENTS.labels(state=state).inc()
     for stage, seconds in timings.items():
@@ -86,6 +101,14 @@ def observe_redactions(counts: dict[str, int]) -> None:
 
 def track_queue_depth(depth: Callable[[], int]) -> None:
     QUEUE_DEPTH.set_function(lambda: float(depth()))
+
+
+def observe_route_attempt(route: str, outcome: str) -> None:
+    ROUTE_REQUESTS.labels(route=route, outcome=outcome).inc()
+
+
+def track_route_breaker(route: str, is_open: Callable[[], bool]) -> None:
+    ROUTE_BREAKER_OPEN.labels(route=route).set_function(lambda: float(is_open()))
 
 
 def _connect_celery_signals() -> None:

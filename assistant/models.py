@@ -142,7 +142,8 @@ class CachedAnswer(models.Model):
     expires_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["language", "expires_at"])]
+        # Lookups filter on equal key terms first (assistant.semantic_cache.lookup).
+        indexes = [models.Index(fields=["language", "embed_model", "key_terms"])]
 
     def __str__(self) -> str:
         return f"Cached answer of {self.exchange_id}"

@@ -90,7 +90,17 @@ def create_exchange(
         raise QuestionInvalid(_("Unknown answer mode: choose generated, quote or auto.")) from None
     check_rate_limit(user.pk)
     language = detect_language(cleaned)
-    path, reason = plan_path(mode, language)
+    from assistant import semantic_cache
+
+    cache_hit = semantic_cache.lookup(
+        user=user, question=cleaned, language=language, collection_ids=searched,
+        conversation=conversation, mode=mode,
+    )  # fmt: skip
+    path: str
+    if cache_hit is not None:  # served at once: no retrieval, no place in the generation queue
+        path, reason = Exchange.AnswerPath.CACHE, ""
+    else:
+        path, reason = plan_path(mode, language)
     public_id = uuid.uuid4()
     admitted = False
     if path == Exchange.AnswerPath.GENERATED:
@@ -117,7 +127,12 @@ def create_exchange(
                 question=cleaned,
                 language=language,
                 answer_path=path,
-                metrics={"answer_mode": mode, "planned_path": str(path), "path_reason": reason},
+                metrics={
+                    "answer_mode": mode,
+                    "planned_path": str(path),
+                    "path_reason": reason,
+                    **(semantic_cache.planned_metrics(cache_hit) if cache_hit else {}),
+                },
             )
             exchange.searched_collections.set(searched)
             conversation.save(update_fields=["updated_at"])
@@ -201,6 +216,10 @@ def _finish(exchange: Exchange, started: float, status: str) -> None:
 
     observe_exchange(exchange)
     _audit(exchange)
+    if status == Exchange.Status.DONE:
+        from assistant.semantic_cache import store_quietly
+
+        store_quietly(exchange)  # reusable later if eligible; never raises
     from assistant.judge import maybe_enqueue_judge
 
     maybe_enqueue_judge(exchange)  # a sampled share is scored later by the model-as-judge

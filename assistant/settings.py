@@ -26,6 +26,7 @@ from assistant.envconfig import (
     env_str,
     env_url,
 )
+from assistant.routing.config import BackendDefaults, build_policy
 
 # Nothing may reach the internet at run time: no model hub, no telemetry, no suffix-list download.
 # These must be set before transformers/unstructured/tldextract are imported, hence here.
@@ -280,6 +281,15 @@ RAG_MAX_QUESTION_CHARS = env_int("RAG_MAX_QUESTION_CHARS", 2000, minimum=10)
 RAG_QUEUE_SIZE = env_int("RAG_QUEUE_SIZE", 4, minimum=1)
 RAG_RATE_LIMIT_PER_MINUTE = env_int("RAG_RATE_LIMIT_PER_MINUTE", 20, minimum=1)
 
+# --- Semantic cache (assistant.semantic_cache) ---------------------------------------------------
+# Serve a previous answer to an equivalent question (same key terms, cosine >= the threshold),
+# only to users who may read every collection it was built from, while its sources are current.
+RAG_CACHE_ENABLED = env_bool("RAG_CACHE_ENABLED", True)
+# Calibrated on the `bench cache` question set with all-MiniLM-L6-v2 (README, Semantic cache).
+RAG_CACHE_THRESHOLD = env_float("RAG_CACHE_THRESHOLD", 0.80, minimum=0, maximum=1)
+RAG_CACHE_TTL_HOURS = env_float("RAG_CACHE_TTL_HOURS", 168.0, minimum=0)
+RAG_CACHE_MAX_CANDIDATES = env_int("RAG_CACHE_MAX_CANDIDATES", 200, minimum=1)
+
 # --- Privacy -----------------------------------------------------------------------------------
 RAG_AUDIT_HMAC_KEY = env_str("RAG_AUDIT_HMAC_KEY", "") or SECRET_KEY
 RAG_REVIEW_SAMPLE_RATE = env_float("RAG_REVIEW_SAMPLE_RATE", 0.05, minimum=0, maximum=1)
@@ -306,6 +316,28 @@ if not isinstance(RAG_CLOUD_PRICES, dict) or not all(
     raise ImproperlyConfigured(
         'RAG_CLOUD_PRICES: expected {"model": [input_per_million, output_per_million], ...}'
     )
+
+# --- KPI dashboard (assistant.kpi) --------------------------------------------------------------
+# A quality or latency KPI "drifts" when it moves more than this (relative) week over week, with
+# at least RAG_DRIFT_MIN_EXCHANGES answered exchanges in each week.
+RAG_DRIFT_THRESHOLD = env_float("RAG_DRIFT_THRESHOLD", 0.05, minimum=0)
+RAG_DRIFT_MIN_EXCHANGES = env_int("RAG_DRIFT_MIN_EXCHANGES", 20, minimum=1)
+
+# --- Routing by sensitivity (assistant.routing) -------------------------------------------------
+# Which model answers: a JSON policy of routes and rules (or @/path/file.json; README, "Routing by
+# sensitivity"). Empty: one route derived from RAG_LLM_BACKEND, as before routing existed.
+RAG_ROUTING = env_json("RAG_ROUTING", {})
+# Consecutive failures (down, 5xx, timeout, 429) that open a route's breaker, and for how long.
+RAG_BREAKER_FAILURES = env_int("RAG_BREAKER_FAILURES", 3, minimum=1)
+RAG_BREAKER_COOLDOWN_S = env_float("RAG_BREAKER_COOLDOWN_S", 30.0, minimum=0)
+# Parsed now so a bad policy, or an API key variable that is not set, stops start-up.
+build_policy(
+    RAG_ROUTING,
+    BackendDefaults(
+        backend=RAG_LLM_BACKEND, url=RAG_LLM_URL, model=RAG_LLM_MODEL_NAME,
+        api_key=RAG_LLM_API_KEY, timeout=RAG_LLM_TIMEOUT, fallback_local=RAG_LLM_FALLBACK_LOCAL,
+    ),
+)  # fmt: skip
 
 # --- Health and metrics --------------------------------------------------------------------------
 RAG_METRICS_ALLOWED_IPS = env_list("RAG_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])

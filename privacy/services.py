@@ -56,6 +56,11 @@ SAFE_KEYS = frozenset(
         "model",
         "outcome",
         "cached_from",
+        # answer paths and modes: fixed vocabularies (a redaction call each otherwise)
+        "answer_mode",
+        "planned_path",
+        "path",
+        "original_path",
         # account names in grant/revoke events: the audit must say who got access
         "granted_users",
         "revoked_users",
@@ -162,8 +167,26 @@ def _exchange_data(exchange: Exchange, placeholders: PlaceholderMap) -> dict[str
         if exchange.error_message
         else "",
         # Quality metrics may quote sentences of the answer: redacted like any free text.
-        "metrics": _redact_payload(exchange.metrics, {}),
+        "metrics": _audited_metrics(exchange),
     }
+
+
+def _audited_metrics(exchange: Exchange) -> Any:
+    """The exchange's metrics, redacted. A copy served from the semantic cache carries the
+    original's verification verbatim: its redacted form is taken from the original's audit event
+    (metric strings are redacted one by one, without a shared placeholder map, so the result is
+    the same), which keeps a cache hit to two redactions instead of one per answer sentence."""
+    metrics = exchange.metrics or {}
+    original = exchange.cached_from
+    if original is not None and metrics.get("verification") is not None:
+        event = AuditEvent.objects.filter(
+            exchange_public_id=original.public_id, action=EXCHANGE_ACTION
+        ).first()
+        audited = ((event.data or {}).get("metrics") or {}) if event is not None else {}
+        if audited.get("verification") is not None:
+            rest = {k: v for k, v in metrics.items() if k != "verification"}
+            return {**_redact_payload(rest, {}), "verification": audited["verification"]}
+    return _redact_payload(metrics, {})
 
 
 def audit_exchange(exchange: Exchange) -> AuditEvent:
@@ -285,6 +308,10 @@ def review_decide(
         review.decided_at = timezone.now()
         review.decision_reason = redacted
         review.save()
+        if decision == "reject" and review.exchange is not None:
+            from assistant.semantic_cache import invalidate_exchange
+
+            invalidate_exchange(review.exchange)  # a rejected answer is never served again
         audit_record(
             action=f"review.{decision}",
             actor=actor,

@@ -25,6 +25,19 @@ def isolated_data_dir(settings, tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_cache():
+    """Rate-limit counters, cancel flags and breaker states live in Django's cache; in-process
+    (locmem) they would leak from one test to the next. A Redis cache is left alone: it is the
+    Celery broker's database too, and those tests clean up after themselves."""
+    from django.conf import settings as django_settings
+    from django.core.cache import cache
+
+    if "locmem" in django_settings.CACHES["default"]["BACKEND"].lower():
+        cache.clear()
+    yield
+
+
 @pytest.fixture
 def collection_a(db) -> Collection:
     return Collection.objects.create(slug="collection-a", name="Collection A")
