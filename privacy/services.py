@@ -5,14 +5,12 @@ Only redacted text ever reaches an AuditEvent or a Review; logs carry ids and co
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import random
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -189,6 +187,23 @@ def _audited_metrics(exchange: Exchange) -> Any:
     return _redact_payload(metrics, {})
 
 
+def _redacted_answer_of_original(exchange: Exchange) -> tuple[str, dict[str, int]] | None:
+    """For a copy served from the semantic cache: the original's redacted answer and its counts,
+    when redacting again would give exactly that. It does when neither question held an entity
+    (the placeholder map is empty before the answer both times; the caller checked the new
+    question, the original's audit event shows its question unchanged) and the answer is the
+    same text. Saves a redaction (~10 ms) on a cache hit."""
+    original = exchange.cached_from
+    if original is None or original.answer != exchange.answer:
+        return None
+    event = AuditEvent.objects.filter(
+        exchange_public_id=original.public_id, action=EXCHANGE_ACTION
+    ).first()
+    if event is None or event.question != original.question:
+        return None
+    return event.answer, dict(event.pii_counts or {})
+
+
 def audit_exchange(exchange: Exchange) -> AuditEvent:
     """Record a finished exchange (done, refused, error or cancelled) with its question and answer
     redacted (one placeholder map for both), then feed the review queue. Idempotent: a second call
@@ -202,16 +217,21 @@ def audit_exchange(exchange: Exchange) -> AuditEvent:
         return existing
     placeholders = PlaceholderMap()
     question = _redact(exchange.question, exchange.language, placeholders)
-    answer = _redact(exchange.answer, exchange.language, placeholders)
+    reused = None if question.counts() else _redacted_answer_of_original(exchange)
+    if reused is not None:
+        answer_text, answer_counts = reused
+    else:
+        answer = _redact(exchange.answer, exchange.language, placeholders)
+        answer_text, answer_counts = answer.text, dict(answer.counts())
     counts: dict[str, int] = dict(question.counts())
-    for entity_type, n in answer.counts().items():
+    for entity_type, n in answer_counts.items():
         counts[entity_type] = counts.get(entity_type, 0) + n
     event = chain.append_event(
         AuditEvent(
             action=EXCHANGE_ACTION,
             exchange_public_id=exchange.public_id,
             question=question.text,
-            answer=answer.text,
+            answer=answer_text,
             refused=exchange.refused,
             pii_counts=counts,
             data=_exchange_data(exchange, placeholders),
@@ -357,61 +377,3 @@ def audit_purge(*, before: datetime, actor: AbstractBaseUser | None = None) -> i
         payload={"before": chain._time(before), "count": count},
     )
     return count
-
-
-# --- authentication ----------------------------------------------------------------------------
-
-BURST_WINDOW_SECONDS = 15 * 60
-
-
-def _ip_hash(request: Any) -> str:
-    address = ""
-    if request is not None:
-        address = request.META.get("REMOTE_ADDR", "")
-    salted = f"{settings.SECRET_KEY}:{address}".encode()
-    return hashlib.sha256(salted).hexdigest()[:16]
-
-
-def _known_username(username: str) -> str:
-    # A mistyped password in the username field must not land in the audit trail.
-    from django.contrib.auth import get_user_model
-
-    if username and get_user_model().objects.filter(username=username).exists():
-        return username
-    return "(unknown user)"
-
-
-def audit_login_failure(*, username: str, request: Any = None) -> AuditEvent | None:
-    """Count failures per username; one audit event per burst (RAG_LOGIN_FAILURE_LIMIT failures
-    within 15 minutes), not one per failure."""
-    key = f"privacy:login-failures:{hashlib.sha256(username.encode()).hexdigest()}"
-    cache.add(key, 0, BURST_WINDOW_SECONDS)
-    try:
-        failures = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, BURST_WINDOW_SECONDS)
-        failures = 1
-    if failures != settings.AXES_FAILURE_LIMIT:
-        return None
-    return audit_record(
-        action="auth.login_failure_burst",
-        actor=None,
-        payload={
-            "username": _known_username(username),
-            "ip_hash": _ip_hash(request),
-            "failures": failures,
-            "window_s": BURST_WINDOW_SECONDS,
-        },
-    )
-
-
-def audit_lockout(*, username: str, request: Any = None) -> AuditEvent | None:
-    """django-axes locked an account: audit it once per window."""
-    key = f"privacy:lockout:{hashlib.sha256(username.encode()).hexdigest()}"
-    if not cache.add(key, 1, BURST_WINDOW_SECONDS):
-        return None
-    return audit_record(
-        action="auth.lockout",
-        actor=None,
-        payload={"username": _known_username(username), "ip_hash": _ip_hash(request)},
-    )

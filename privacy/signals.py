@@ -10,13 +10,13 @@ from django.db.models.signals import post_save
 
 
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any) -> None:
-    from privacy.services import audit_login_failure
+    from privacy.login_audit import audit_login_failure
 
     audit_login_failure(username=str(credentials.get("username", "")), request=request)
 
 
 def _locked_out(sender: Any, request: Any = None, username: str = "", **kw: Any) -> None:
-    from privacy.services import audit_lockout
+    from privacy.login_audit import audit_lockout
 
     audit_lockout(username=str(username or ""), request=request)
 

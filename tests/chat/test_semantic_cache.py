@@ -381,3 +381,16 @@ def test_a_served_copy_records_route_cache_and_its_machine_cost(cache_on, chat_u
     assert served.answer_path == Exchange.AnswerPath.CACHE
     assert served.route == "cache"
     assert served.estimated_cost is not None and served.estimated_cost >= 0
+
+
+def test_a_served_copy_is_audited_with_the_answer_redacted_as_it_would_be(cache_on, chat_users):
+    from privacy.models import AuditEvent
+    from privacy.redaction import get_redactor
+
+    original = ask(chat_users["hana"], LEAVE)
+    served = ask(chat_users["lea"], LEAVE_PARAPHRASE)
+    assert served.cached_from_id == original.pk
+    events = AuditEvent.objects.filter(action="chat.exchange")
+    by_exchange = {e.exchange_public_id: e for e in events}
+    fresh = get_redactor().redact(served.answer, language=served.language).text
+    assert by_exchange[served.public_id].answer == by_exchange[original.public_id].answer == fresh
