@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AppendOnlyError(Exception):
@@ -99,9 +100,9 @@ class ChainHead(models.Model):
 
 class Review(models.Model):
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        QUEUED = "queued", _("Queued")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
     class Reason(models.TextChoices):
         REFUSED = "refused", "Refused"

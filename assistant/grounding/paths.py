@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assistant.grounding.verify import Verification
 
@@ -24,7 +25,7 @@ PATH_QUOTE = "quote"
 # 0.75 gives 93 % (the target is >= 90 %) with the same answer recall.
 AUTO_MIN_SUPPORTED = 0.75
 
-_LANGUAGE_NAMES = {"fr": "French", "en": "English"}
+_LANGUAGE_NAMES = {"fr": gettext_noop("French"), "en": gettext_noop("English")}
 
 
 def choose_path(

@@ -14,6 +14,7 @@ from datetime import date
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 28
@@ -116,7 +117,7 @@ def _figure(title: str, svg: list[str], names: Sequence[str], *, empty: bool) ->
     if empty:
         svg.append(
             f'<text class="empty" x="{LEFT + PLOT_W / 2}" y="{TOP + PLOT_H / 2}" '
-            'text-anchor="middle">no data in this period</text>'
+            f'text-anchor="middle">{escape(gettext("no data in this period"))}</text>'
         )
     svg.append("</svg>")
     legend = "".join(

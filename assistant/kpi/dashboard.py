@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from assistant.costs import TokenPrice, cloud_prices
 from assistant.kpi import charts
@@ -63,81 +64,87 @@ def dashboard_charts(daily: DailyKpis) -> list[SafeString]:
     currency = settings.RAG_COST_CURRENCY
     return [
         charts.bar_chart(
-            "Requests per day, by answer path",
+            gettext("Requests per day, by answer path"),
             days,
             [
-                series("generated", lambda k: k.paths.get("generated", 0)),
-                series("quotations", lambda k: k.paths.get("quote", 0)),
-                series("refusal", lambda k: k.paths.get("refusal", 0)),
-                series("cache", lambda k: k.paths.get("cache", 0)),
-                series("cancelled or failed", lambda k: k.requests - k.answered),
+                series(gettext("generated"), lambda k: k.paths.get("generated", 0)),
+                series(gettext("quotations"), lambda k: k.paths.get("quote", 0)),
+                series(gettext("refusal"), lambda k: k.paths.get("refusal", 0)),
+                series(gettext("cache"), lambda k: k.paths.get("cache", 0)),
+                series(gettext("cancelled or failed"), lambda k: k.requests - k.answered),
             ],
         ),
         charts.line_chart(
-            "Latency: total and time to first token",
+            gettext("Latency: total and time to first token"),
             days,
             [
-                series("p50 total", lambda k: k.p50_ms),
-                series("p95 total", lambda k: k.p95_ms),
-                series("p50 first token", lambda k: k.p50_ttft_ms),
-                series("p95 first token", lambda k: k.p95_ttft_ms),
+                series(gettext("p50 total"), lambda k: k.p50_ms),
+                series(gettext("p95 total"), lambda k: k.p95_ms),
+                series(gettext("p50 first token"), lambda k: k.p50_ttft_ms),
+                series(gettext("p95 first token"), lambda k: k.p95_ttft_ms),
             ],
             fmt=charts.milliseconds,
         ),
         charts.line_chart(
-            "Generation speed (tokens/s)", days, [series("tokens/s", lambda k: k.tokens_per_s)]
+            gettext("Generation speed (tokens/s)"),
+            days,
+            [series(gettext("tokens/s"), lambda k: k.tokens_per_s)],
         ),
         charts.line_chart(
-            "Refusal and cache hit rates",
+            gettext("Refusal and cache hit rates"),
             days,
             [
-                series("refusal rate", lambda k: k.refusal_rate),
-                series("cache hit rate", lambda k: k.cache_hit_rate),
+                series(gettext("refusal rate"), lambda k: k.refusal_rate),
+                series(gettext("cache hit rate"), lambda k: k.cache_hit_rate),
             ],
             fmt=charts.percent,
         ),
         charts.line_chart(
-            "Answer quality",
+            gettext("Answer quality"),
             days,
             [
-                series("citation coverage", lambda k: k.citation_coverage),
-                series("groundedness", lambda k: k.groundedness),
+                series(gettext("citation coverage"), lambda k: k.citation_coverage),
+                series(gettext("groundedness"), lambda k: k.groundedness),
             ],
             fmt=charts.percent,
             top=1.0,
         ),
         charts.bar_chart(
-            "Feedback",
+            gettext("Feedback"),
             days,
             [
-                series("helpful", lambda k: k.feedback_up),
-                series("not helpful", lambda k: k.feedback_down),
+                series(gettext("helpful"), lambda k: k.feedback_up),
+                series(gettext("not helpful"), lambda k: k.feedback_down),
             ],
         ),
         charts.bar_chart(
-            "Reviews, by outcome (day of the exchange)",
+            gettext("Reviews, by outcome (day of the exchange)"),
             days,
             [
-                series(state, _count_of("reviews", state))
-                for state in ("approved", "rejected", "queued")
+                series(label, _count_of("reviews", state))
+                for state, label in (
+                    ("approved", gettext("approved")),
+                    ("rejected", gettext("rejected")),
+                    ("queued", gettext("queued")),
+                )
             ],
         ),
         charts.line_chart(
-            "Reviewed share",
+            gettext("Reviewed share"),
             days,
-            [series("decided reviews / requests", lambda k: k.reviewed_share)],
+            [series(gettext("decided reviews / requests"), lambda k: k.reviewed_share)],
             fmt=charts.percent,
         ),
         charts.bar_chart(
-            "Route mix",
+            gettext("Route mix"),
             days,
             [series(route, _count_of("routes", route)) for route in daily.routes],
         ),
         charts.line_chart(
-            f"Cost per request ({currency})",
+            gettext("Cost per request (%(currency)s)") % {"currency": currency},
             days,
             [
-                series("self-hosted (full utilisation)", self_hosted_per_request),
+                series(gettext("self-hosted (full utilisation)"), self_hosted_per_request),
                 *[series(price.name, _cloud_cost_of(price)) for price in cloud_prices()],
             ],
             fmt=charts.money,

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from assistant.kpi.period import Period, last_days
 from assistant.kpi.selectors import ExchangeRow, Kpis, exchange_rows, kpis_of, rows_between
@@ -27,7 +29,7 @@ WEEK = 7
 @dataclass(frozen=True)
 class DriftKpi:
     key: str
-    label: str
+    label: str | Promise  # translated lazily, when shown
     kind: str  # "quality" or "latency"
     higher_is_better: bool
 
@@ -37,13 +39,13 @@ class DriftKpi:
 
 
 DRIFT_KPIS = (
-    DriftKpi("groundedness", "groundedness", "quality", True),
-    DriftKpi("citation_coverage", "citation coverage", "quality", True),
-    DriftKpi("refusal_rate", "refusal rate", "quality", False),
-    DriftKpi("negative_feedback_share", "negative feedback share", "quality", False),
-    DriftKpi("p95_ms", "p95 latency", "latency", False),
-    DriftKpi("p95_ttft_ms", "p95 time to first token", "latency", False),
-    DriftKpi("tokens_per_s", "tokens per second", "latency", True),
+    DriftKpi("groundedness", _("groundedness"), "quality", True),
+    DriftKpi("citation_coverage", _("citation coverage"), "quality", True),
+    DriftKpi("refusal_rate", _("refusal rate"), "quality", False),
+    DriftKpi("negative_feedback_share", _("negative feedback share"), "quality", False),
+    DriftKpi("p95_ms", _("p95 latency"), "latency", False),
+    DriftKpi("p95_ttft_ms", _("p95 time to first token"), "latency", False),
+    DriftKpi("tokens_per_s", _("tokens per second"), "latency", True),
 )
 
 

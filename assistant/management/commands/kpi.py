@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 f"{format_ratio(change.ratio):>10}  {state}"
             )
         if report.degraded:
-            names = ", ".join(c.kpi.label for c in report.degraded)
+            names = ", ".join(str(c.kpi.label) for c in report.degraded)
             raise CommandError(f"KPI degraded week over week: {names}", returncode=1)
 
     def _export(self, options: dict[str, Any]) -> None:
