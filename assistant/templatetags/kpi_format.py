@@ -55,4 +55,8 @@ def money(value: object) -> str:
         return "0"
     if abs(number) >= 100:
         return f"{number:,.0f}"
-    return f"{number:.3g}" if abs(number) >= 1e-4 else f"{number:.2e}"
+    if abs(number) >= 1e-4:
+        return f"{number:.3g}"
+    # Plain decimals, three significant digits: 0.0000454, never 4.54e-05 (not for readers).
+    decimals = min(12, -math.floor(math.log10(abs(number))) + 2)
+    return f"{number:.{decimals}f}"

@@ -40,3 +40,13 @@ def test_text_is_escaped_and_formatted():
 def test_no_data_says_so():
     assert "no data in this period" in line_chart("t", DAYS, [Series("s", [None] * 5)])
     assert "no data in this period" in bar_chart("t", DAYS, [Series("s", [0] * 5)])
+
+
+def test_money_shows_fractions_of_a_cent_as_plain_decimals():
+    from assistant.templatetags.kpi_format import MISSING, money
+
+    assert money(4.54e-05) == "0.0000454"
+    assert money(0.000375) == "0.000375"
+    assert money(6.891) == "6.89"
+    assert money(1234.5) == "1,234"
+    assert money(0) == "0" and money(None) == MISSING
