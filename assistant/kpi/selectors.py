@@ -66,6 +66,7 @@ class ExchangeRow:
     citation_coverage: float | None
     groundedness: float | None
     review_state: str | None
+    remote: bool = False  # answered by a non-local route: the machine only retrieved and verified
 
 
 def exchange_rows(period: Period) -> list[ExchangeRow]:
@@ -74,6 +75,7 @@ def exchange_rows(period: Period) -> list[ExchangeRow]:
     days = period.days
     # Start of each day: bisecting them is ~5x cheaper than timezone.localtime() per row.
     starts = [Period(day, day).bounds[0] for day in days]
+    remote_routes = _remote_route_names()
     rows = (
         Exchange.objects.filter(created_at__gte=first, created_at__lt=after)
         .order_by("created_at")
@@ -96,10 +98,20 @@ def exchange_rows(period: Period) -> list[ExchangeRow]:
             citation_coverage=_number(coverage),
             groundedness=_number(grounded),
             review_state=review,
+            remote=route in remote_routes,
         )
         for (created, status, path, refused, route, feedback, ttft, total, prompt, completion,
              cost, cached_from, coverage, grounded, review) in rows
     ]  # fmt: skip
+
+
+def _remote_route_names() -> frozenset[str]:
+    """Routes of the current policy that run off this machine (their time is not our busy time;
+    their cost is their recorded estimated_cost). Routes no longer in the policy count as local:
+    the self-hosted figure stays an upper bound."""
+    from assistant.routing.policy import current_policy
+
+    return frozenset(name for name, route in current_policy().routes.items() if not route.local)
 
 
 def _number(value: Any) -> float | None:
@@ -232,7 +244,8 @@ def kpis_of(rows: Iterable[ExchangeRow]) -> Kpis:
             continue
         totals.append(row.total_ms)
         kpis.timed += 1
-        kpis.busy_seconds += row.total_ms / 1000
+        if not row.remote:
+            kpis.busy_seconds += row.total_ms / 1000
         if row.from_cache:
             kpis.cache_seconds += row.total_ms / 1000
         elif row.completion_tokens:

@@ -134,3 +134,19 @@ def test_no_exchange_gives_no_cost_and_no_division_by_zero(db):
     assert costs.actual_per_request is None
     assert all(c.per_request is None and c.period_total == 0 for c in costs.clouds)
     assert costs.cache.cost_saved is None and costs.cache.hits == 0
+
+
+def test_time_spent_on_a_non_local_route_is_not_self_hosted_busy_time(make_exchange, settings):
+    settings.RAG_ROUTING = {
+        "routes": {
+            "local": {"kind": "llamacpp"},
+            "cloud": {"kind": "openai", "url": "http://127.0.0.1:9/v1", "model": "gpt-4o-mini"},
+        },
+        "rules": [{"routes": ["cloud", "local"]}],
+    }
+    make_exchange(DAY, route="local", **generated(total_ms=2000.0))
+    make_exchange(DAY, route="cloud", **generated(total_ms=8000.0))
+    total = daily_kpis(Period(DAY, DAY)).total
+    assert total.timed == 2
+    assert total.busy_seconds == pytest.approx(2.0)  # the cloud's 8 s are not our machine's
+    assert total.mean_busy_seconds == pytest.approx(1.0)
