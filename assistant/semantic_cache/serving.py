@@ -27,6 +27,14 @@ COPIED_METRICS = (
 )
 
 
+# Every citation column but its own id and exchange: the copy cites exactly what the original did.
+_COPIED_CITATION_FIELDS = tuple(
+    field.attname
+    for field in Citation._meta.concrete_fields
+    if field.attname not in ("id", "exchange_id")
+)
+
+
 def planned_metrics(hit: CacheHit) -> dict[str, object]:
     """What create_exchange records for a question that will be served from the cache."""
     return {
@@ -59,20 +67,7 @@ def serve(exchange: Exchange, started: float) -> bool:
     from assistant.services import _finish, _ms
 
     Citation.objects.bulk_create(
-        Citation(
-            exchange=exchange,
-            number=c.number,
-            collection_id_at_answer=c.collection_id_at_answer,
-            document_id_at_answer=c.document_id_at_answer,
-            document_version=c.document_version,
-            document_title=c.document_title,
-            chunk_id_at_answer=c.chunk_id_at_answer,
-            point_id=c.point_id,
-            page=c.page,
-            score=c.score,
-            snippet=c.snippet,
-            cited_in_answer=c.cited_in_answer,
-        )
+        Citation(exchange=exchange, **{name: getattr(c, name) for name in _COPIED_CITATION_FIELDS})
         for c in original.citations.all()
     )
     copied = {k: original.metrics[k] for k in COPIED_METRICS if k in (original.metrics or {})}
