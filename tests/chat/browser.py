@@ -22,3 +22,16 @@ def launch_chromium(playwright: Any, profile_dir: Path) -> Any:
     return playwright.chromium.launch_persistent_context(
         str(profile_dir), executable_path=CHROMIUM, headless=True, args=FLAGS
     )
+
+
+def session_cookie(user: Any, base_url: str) -> dict[str, str]:
+    """A session cookie of `user` (Django's force_login) for `base_url`, to hand to
+    context.add_cookies(). Call it before sync_playwright() starts: the ORM refuses to run
+    inside Playwright's event loop."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url}

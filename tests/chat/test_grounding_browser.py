@@ -16,23 +16,16 @@ FABRICATED = (
 def test_unsupported_sentence_is_greyed_and_a_supported_one_highlights_its_span(
     chat_users, live_server, settings, tmp_path
 ):
-    from django.conf import settings as django_settings
-    from django.test import Client
     from playwright.sync_api import sync_playwright
 
-    from tests.chat.browser import launch_chromium
+    from tests.chat.browser import launch_chromium, session_cookie
 
     settings.RAG_FAKE_LLM_REPLY = FABRICATED
-    client = Client()
-    client.force_login(chat_users["hana"])
-    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    cookie = session_cookie(chat_users["hana"], live_server.url)
     with sync_playwright() as playwright:
         context = launch_chromium(playwright, tmp_path / "chromium-profile")
         try:
-            context.add_cookies(
-                [{"name": django_settings.SESSION_COOKIE_NAME, "value": session,
-                  "url": live_server.url}]
-            )  # fmt: skip
+            context.add_cookies([cookie])
             page = context.new_page()
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

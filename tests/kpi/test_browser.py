@@ -15,11 +15,9 @@ from tests.kpi.conftest import generated
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_dashboard_renders_its_charts_without_csp_errors(make_exchange, ada, live_server, tmp_path):
-    from django.conf import settings as django_settings
-    from django.test import Client
     from playwright.sync_api import sync_playwright
 
-    from tests.chat.browser import launch_chromium
+    from tests.chat.browser import launch_chromium, session_cookie
 
     today = timezone.localdate()
     for i in range(6):
@@ -30,16 +28,11 @@ def test_dashboard_renders_its_charts_without_csp_errors(make_exchange, ada, liv
         )
         make_exchange(today - timedelta(days=i), answer_path=Exchange.AnswerPath.CACHE,
                       ttft_ms=30.0, total_ms=60.0)  # fmt: skip
-    client = Client()
-    client.force_login(ada)
-    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    cookie = session_cookie(ada, live_server.url)
     with sync_playwright() as playwright:
         context = launch_chromium(playwright, tmp_path / "chromium-profile")
         try:
-            context.add_cookies(
-                [{"name": django_settings.SESSION_COOKIE_NAME, "value": session,
-                  "url": live_server.url}]
-            )  # fmt: skip
+            context.add_cookies([cookie])
             page = context.new_page()
             errors: list[str] = []
             page.on(
