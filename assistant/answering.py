@@ -23,7 +23,7 @@ from assistant.prompting import (
     drop_invalid_citations,
 )
 from assistant.retrieval import Passage, retrieve
-from assistant.services import REFUSAL, SNIPPET_CHARS, AnswerEvent, _finish, _ms
+from assistant.services import REFUSAL, SNIPPET_CHARS, AnswerEvent, _finish, _ms, plan_and_admit
 
 if TYPE_CHECKING:
     from assistant.backends.llm import LLM
@@ -64,19 +64,14 @@ def answer(
 def _plan_without_cache(exchange: Exchange) -> None:
     """The cache entry chosen at admission may no longer be served (a document changed, a review
     rejected it): plan the path as create_exchange would have, queue place included."""
-    from django.utils.translation import gettext as _
-
-    from assistant import grounded
     from assistant.admission import QueueFull
+    from assistant.grounding.paths import busy_reason
 
     mode = exchange.metrics.get("answer_mode", "auto")
-    path, reason = grounded.plan_path(mode, exchange.language)
-    if path == Exchange.AnswerPath.GENERATED:
-        try:
-            generation_queue.admit(str(exchange.public_id))
-        except QueueFull:  # too late for a 503: quotations need no queue place
-            path = Exchange.AnswerPath.QUOTE
-            reason = _("Quoted from the documents: the model is busy.")
+    try:
+        path, reason, _admitted = plan_and_admit(mode, exchange.language, str(exchange.public_id))
+    except QueueFull:  # too late for a 503: quotations need no queue place
+        path, reason = Exchange.AnswerPath.QUOTE, busy_reason()
     exchange.answer_path = path
     cache = {**exchange.metrics.get("cache", {}), "served": False}
     exchange.metrics = {

@@ -79,7 +79,7 @@ def create_exchange(
     """
     from django.utils.translation import gettext as _
 
-    from assistant.grounded import plan_path, resolve_mode
+    from assistant.grounded import resolve_mode
     from assistant.language import detect_language
 
     cleaned = validate_question(question)
@@ -96,21 +96,12 @@ def create_exchange(
         user=user, question=cleaned, language=language, collection_ids=searched,
         conversation=conversation, mode=mode,
     )  # fmt: skip
+    public_id = uuid.uuid4()
     path: str
     if cache_hit is not None:  # served at once: no retrieval, no place in the generation queue
-        path, reason = Exchange.AnswerPath.CACHE, ""
+        path, reason, admitted = Exchange.AnswerPath.CACHE, "", False
     else:
-        path, reason = plan_path(mode, language)
-    public_id = uuid.uuid4()
-    admitted = False
-    if path == Exchange.AnswerPath.GENERATED:
-        try:
-            generation_queue.admit(str(public_id))
-            admitted = True
-        except QueueFull:
-            if mode != "auto":
-                raise
-            path, reason = plan_path(mode, language, queue_full=True)
+        path, reason, admitted = plan_and_admit(mode, language, str(public_id))
     try:
         with transaction.atomic():
             if conversation is None or conversation.user_id != user.pk:
@@ -141,6 +132,25 @@ def create_exchange(
             generation_queue.release(str(public_id))
         raise
     return exchange
+
+
+def plan_and_admit(mode: str, language: str, key: str) -> tuple[str, str, bool]:
+    """The answer path and its reason, and whether a generation-queue place was taken for `key`.
+    Only a generated answer takes a place; with the queue full, auto mode quotes instead and
+    the other modes raise QueueFull."""
+    from assistant.grounded import plan_path
+
+    path, reason = plan_path(mode, language)
+    if path != Exchange.AnswerPath.GENERATED:
+        return path, reason, False
+    try:
+        generation_queue.admit(key)
+    except QueueFull:
+        if mode != "auto":
+            raise
+        path, reason = plan_path(mode, language, queue_full=True)
+        return path, reason, False
+    return path, reason, True
 
 
 def cancel_key(exchange: Exchange) -> str:
