@@ -12,7 +12,6 @@ import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
@@ -38,7 +37,6 @@ __all__ = [
     "documents_upload",
     "fail_job",
     "point_id_for",
-    "requeue_interrupted_jobs",
 ]
 
 logger = logging.getLogger(__name__)
@@ -65,7 +63,8 @@ def _audit(action: str, actor: Any, payload: dict[str, Any]) -> None:
     audit_record(action=action, actor=actor, payload=payload)
 
 
-def _enqueue(job: IngestJob) -> None:
+def enqueue_after_commit(job: IngestJob) -> None:
+    """Send the job to a worker once the current transaction commits (never before its rows)."""
     from ingestion.tasks import ingest_document_task
 
     job_id = job.pk
@@ -209,7 +208,7 @@ def _register(
                 finished_at=timezone.now() if failure else None,
             )
             if not failure:
-                _enqueue(job)
+                enqueue_after_commit(job)
             _audit(
                 "document.upload",
                 uploaded_by,
@@ -304,7 +303,7 @@ def document_retry(*, document: Document, actor: Any) -> IngestJob:
             status=Document.Status.QUEUED, error_message="", updated_at=timezone.now()
         )
         job = IngestJob.objects.create(document=locked, status=IngestJob.Status.QUEUED)
-        _enqueue(job)
+        enqueue_after_commit(job)
         _audit("document.retry", actor, {"document_id": locked.pk, "name": locked.original_name})
     return job
 
@@ -369,39 +368,3 @@ def collection_delete(*, collection: Collection, actor: Any) -> None:
         for storage, name in files:
             transaction.on_commit(partial(storage.delete, name))
         _audit("collection.delete", actor, {"collection": slug})
-
-
-def requeue_interrupted_jobs(*, worker: str | None = None, stale_after: float | None = None) -> int:
-    """Requeue jobs a dead worker left running, and re-send queued jobs whose message may be lost.
-
-    A running job is interrupted when its heartbeat is older than `stale_after` seconds
-    (default RAG_INGEST_STALE_SECONDS), or when it was claimed by `worker`, the hostname of a
-    worker that is just starting (so it cannot still be running it). In the embedded mode only
-    one process can own the index, so at start-up every running job is interrupted. Duplicated
-    messages are harmless: a job is claimed with a conditional update.
-    """
-    if stale_after is None:
-        embedded = settings.RAG_EMBEDDED_BROKER and not settings.RAG_QDRANT_URL
-        stale_after = 0 if embedded else settings.RAG_INGEST_STALE_SECONDS
-    cutoff = timezone.now() - timedelta(seconds=stale_after)
-    running = IngestJob.objects.filter(status__in=IngestJob.RUNNING)
-    interrupted = running.filter(heartbeat_at__lte=cutoff) | running.filter(heartbeat_at=None)
-    if worker:
-        interrupted = interrupted | running.filter(worker=worker)
-    count = 0
-    for job in interrupted.select_related("document"):
-        with transaction.atomic():
-            taken = IngestJob.objects.filter(pk=job.pk, status=job.status).update(
-                status=IngestJob.Status.QUEUED
-            )
-            if taken:
-                Document.objects.filter(
-                    pk=job.document_id,
-                    status__in=(Document.Status.PARSING, Document.Status.EMBEDDING),
-                ).update(status=Document.Status.QUEUED)
-                _enqueue(job)
-                count += 1
-    for job in IngestJob.objects.filter(status=IngestJob.Status.QUEUED, created_at__lte=cutoff):
-        with transaction.atomic():
-            _enqueue(job)
-    return count

@@ -51,7 +51,7 @@ def ingest_document_task(self: Task, job_id: int) -> None:
 @worker_ready.connect
 def _requeue_on_worker_start(sender: Any = None, **kwargs: Any) -> None:
     """A restarted worker picks up the jobs it was running when it died (SIGKILL, OOM)."""
-    from ingestion.services import requeue_interrupted_jobs
+    from ingestion.recovery import requeue_interrupted_jobs
 
     hostname = getattr(sender, "hostname", None)
     try:
