@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from assistant.roles import user_roles
+from assistant.accounts.roles import user_roles
 
 
 def roles(request: HttpRequest) -> dict[str, object]:

@@ -47,7 +47,7 @@ KPI_DRIFT_RATIO = Gauge("rag_kpi_drift_ratio", "Week-over-week relative change o
 CACHE_LOOKUPS = Counter(
     "rag_cache_lookups_total", "Semantic cache lookups by outcome (hit, miss, skipped)", ["outcome"]
 )
-# Routing (assistant.routing): one count per attempt, and whether each route's breaker is open.
+# Routing (assistant.chat.routing): one count per attempt, and whether each route's breaker is open.
 ROUTE_REQUESTS = Counter(
     "rag_route_requests_total", "Model route attempts by outcome", ["route", "outcome"]
 )

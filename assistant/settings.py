@@ -26,7 +26,7 @@ from assistant.envconfig import (
     env_str,
     env_url,
 )
-from assistant.routing.config import BackendDefaults, build_policy
+from assistant.chat.routing.config import BackendDefaults, build_policy
 
 # Nothing may reach the internet at run time: no model hub, no telemetry, no suffix-list download.
 # These must be set before transformers/unstructured/tldextract are imported, hence here.
@@ -83,7 +83,11 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
-    "assistant",
+    "assistant",  # the project package: static files, translations, serve / seed_demo
+    "assistant.accounts",
+    "assistant.chat",
+    "assistant.kpi",
+    "assistant.evaluation",
     "ingestion",
     "privacy",
 ]
@@ -281,7 +285,7 @@ RAG_MAX_QUESTION_CHARS = env_int("RAG_MAX_QUESTION_CHARS", 2000, minimum=10)
 RAG_QUEUE_SIZE = env_int("RAG_QUEUE_SIZE", 4, minimum=1)
 RAG_RATE_LIMIT_PER_MINUTE = env_int("RAG_RATE_LIMIT_PER_MINUTE", 20, minimum=1)
 
-# --- Semantic cache (assistant.semantic_cache) ---------------------------------------------------
+# --- Semantic cache (assistant.chat.semantic_cache) ---------------------------------------------------
 # Serve a previous answer to an equivalent question (same key terms, cosine >= the threshold),
 # only to users who may read every collection it was built from, while its sources are current.
 RAG_CACHE_ENABLED = env_bool("RAG_CACHE_ENABLED", True)
@@ -294,7 +298,7 @@ RAG_CACHE_MAX_CANDIDATES = env_int("RAG_CACHE_MAX_CANDIDATES", 200, minimum=1)
 RAG_AUDIT_HMAC_KEY = env_str("RAG_AUDIT_HMAC_KEY", "") or SECRET_KEY
 RAG_REVIEW_SAMPLE_RATE = env_float("RAG_REVIEW_SAMPLE_RATE", 0.05, minimum=0, maximum=1)
 RAG_REVIEW_LOW_SCORE = env_float("RAG_REVIEW_LOW_SCORE", 0.45, minimum=0, maximum=1)
-# Share of answered exchanges scored asynchronously by the model-as-judge (assistant.judge).
+# Share of answered exchanges scored asynchronously by the model-as-judge (assistant.chat.judge).
 RAG_JUDGE_SAMPLE_RATE = env_float("RAG_JUDGE_SAMPLE_RATE", 0.10, minimum=0, maximum=1)
 
 # --- Costs (assistant.costs; the KPI dashboard and per-exchange estimates) ----------------------
@@ -323,7 +327,7 @@ if not isinstance(RAG_CLOUD_PRICES, dict) or not all(
 RAG_DRIFT_THRESHOLD = env_float("RAG_DRIFT_THRESHOLD", 0.05, minimum=0)
 RAG_DRIFT_MIN_EXCHANGES = env_int("RAG_DRIFT_MIN_EXCHANGES", 20, minimum=1)
 
-# --- Routing by sensitivity (assistant.routing) -------------------------------------------------
+# --- Routing by sensitivity (assistant.chat.routing) -------------------------------------------------
 # Which model answers: a JSON policy of routes and rules (or @/path/file.json; README, "Routing by
 # sensitivity"). Empty: one route derived from RAG_LLM_BACKEND, as before routing existed.
 RAG_ROUTING = env_json("RAG_ROUTING", {})

@@ -16,7 +16,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("chat/", include("assistant.chat_urls")),
+    path("chat/", include("assistant.chat.urls")),
     path("manage/", include("ingestion.urls")),
     path("compliance/", include("privacy.urls")),
     path("kpi/", include("assistant.kpi.urls")),

@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from assistant.health import system_health
-from assistant.roles import ADMIN, COMPLIANCE, EMPLOYEE, user_roles
+from assistant.accounts.roles import ADMIN, COMPLIANCE, EMPLOYEE, user_roles
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -337,9 +337,10 @@ def retire_document(document: Document) -> None:
     Document.objects.filter(pk=document.pk).update(
         status=Document.Status.DELETED, chunk_count=0, updated_at=timezone.now()
     )
-    from assistant.semantic_cache import invalidate_documents
+    from ingestion.signals import documents_retired
 
-    invalidate_documents([document.pk])  # answers built from the old version are stale
+    # answers built from the old version are stale
+    documents_retired.send(sender=Document, document_ids=[document.pk])
     name = document.file.name
     if name:
         transaction.on_commit(partial(document.file.storage.delete, name))

@@ -24,6 +24,7 @@ from django.utils import timezone
 from ingestion.collection_services import collection_save
 from ingestion.indexing import document_ingest, fail_job, point_id_for
 from ingestion.models import Collection, Document, IngestJob
+from ingestion.signals import documents_retired
 
 __all__ = [
     "UploadOutcome",
@@ -323,9 +324,7 @@ def document_delete(*, document: Document, actor: Any) -> None:
         store.delete_by_document(row.pk)
     with transaction.atomic():
         files = [(row.file.storage, row.file.name) for row in rows if row.file.name]
-        from assistant.semantic_cache import invalidate_documents
-
-        invalidate_documents([row.pk for row in rows])
+        documents_retired.send(sender=Document, document_ids=[row.pk for row in rows])
         Document.objects.filter(pk__in=[row.pk for row in rows]).delete()
         for storage, name in files:
             transaction.on_commit(partial(storage.delete, name))
@@ -360,10 +359,10 @@ def collection_delete(*, collection: Collection, actor: Any) -> None:
             (doc.file.storage, doc.file.name) for doc in collection.documents.all() if doc.file.name
         ]
         slug = collection.slug
-        from assistant.semantic_cache import invalidate_documents
-
-        # Before the delete: it would also drop the entries' link to this collection.
-        invalidate_documents(collection.documents.values_list("pk", flat=True))
+        # Before the delete: it would also drop the cache entries' link to this collection.
+        documents_retired.send(
+            sender=Document, document_ids=list(collection.documents.values_list("pk", flat=True))
+        )
         collection.delete()
         for storage, name in files:
             transaction.on_commit(partial(storage.delete, name))

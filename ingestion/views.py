@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assistant.backends.vectorstore import VectorStoreUnavailable
-from assistant.roles import ADMIN, role_required
+from assistant.accounts.roles import ADMIN, role_required
 from ingestion import selectors, services
 from ingestion.forms import CollectionForm, UploadForm
 from ingestion.models import Collection, Document

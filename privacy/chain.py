@@ -35,7 +35,7 @@ def canonical(value: Any) -> bytes:
     ).encode("utf-8")
 
 
-def _time(value: datetime) -> str:
+def timestamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -54,7 +54,7 @@ def event_hash(event: AuditEvent) -> str:
     header = {
         "prev": event.prev_hash,
         "seq": event.sequence,
-        "time": _time(event.created_at),
+        "time": timestamp(event.created_at),
         "action": event.action,
         "digest": event.payload_digest,
     }
@@ -138,7 +138,7 @@ def verify_chain(*, checkpoint: dict[str, Any] | None = None) -> VerifyReport:
             )
         if event.tombstone:
             tombstones += 1
-            if not latest_cutoff or _time(event.created_at) >= latest_cutoff:
+            if not latest_cutoff or timestamp(event.created_at) >= latest_cutoff:
                 return _broken(expected - 1, expected, "tombstone not covered by any purge")
         elif payload_digest(event) != event.payload_digest:
             return _broken(expected - 1, expected, "content altered (payload digest mismatch)")
@@ -180,7 +180,7 @@ def make_checkpoint() -> dict[str, Any]:
     body = {
         "sequence": head.last_sequence if head else 0,
         "hash": head.last_hash if head else GENESIS,
-        "signed_at": _time(timezone.now()),
+        "signed_at": timestamp(timezone.now()),
         "algorithm": "HMAC-SHA256",
     }
     return {**body, "signature": _sign(body)}
@@ -220,7 +220,7 @@ def export_rows(since: datetime | None = None) -> Iterator[dict[str, Any]]:
         row = payload_of(event)
         row.update(
             sequence=event.sequence,
-            created_at=_time(event.created_at),
+            created_at=timestamp(event.created_at),
             action=event.action,
             tombstone=event.tombstone,
             payload_digest=event.payload_digest,

@@ -133,7 +133,7 @@ def resolve_language(text: str, language: str) -> str:
     """ "fr"/"en" as given; "auto" (or anything else) is detected offline."""
     if language in LANGUAGES:
         return language
-    from assistant.language import detect_language
+    from assistant.backends.language import detect_language
 
     detected = detect_language(text, default="en")
     return detected if detected in LANGUAGES else "en"

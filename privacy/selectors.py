@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ingestion.models import Collection
-from privacy.models import Review
+from privacy.models import AuditEvent, Review
 
 _TRI = [("", _("any")), ("yes", _("yes")), ("no", _("no"))]
 
@@ -110,3 +110,10 @@ def review_row(review: Review) -> dict[str, Any]:
         "decided_by": review.decided_by.get_username() if review.decided_by else "",
         "decision_reason": review.decision_reason,
     }
+
+
+def exchange_event(public_id: Any) -> AuditEvent | None:
+    """The audit event of one chat exchange, or None when it was not audited (yet)."""
+    from privacy.services import EXCHANGE_ACTION
+
+    return AuditEvent.objects.filter(exchange_public_id=public_id, action=EXCHANGE_ACTION).first()

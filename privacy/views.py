@@ -19,7 +19,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from assistant.roles import COMPLIANCE, role_required
+from assistant.accounts.roles import COMPLIANCE, role_required
+from privacy import review as review_services
 from privacy import services
 from privacy.models import Review
 from privacy.selectors import EXPORT_COLUMNS, ReviewFilterForm, review_row, reviews_filtered
@@ -112,7 +113,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose approve or reject."))
         return redirect("review_detail", pk=pk)
     try:
-        services.review_decide(
+        review_services.review_decide(
             review=review,
             actor=request.user,  # type: ignore[arg-type]
             decision=form.cleaned_data["decision"],
@@ -134,7 +135,7 @@ def review_annotate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("An annotation cannot be empty."))
         return redirect("review_detail", pk=pk)
     try:
-        services.review_annotate(
+        review_services.review_annotate(
             review=review,
             actor=request.user,  # type: ignore[arg-type]
             text=form.cleaned_data["text"],

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import AbstractUser
 from django.test import Client
 
-from assistant.accounts import collection_grant, user_create_or_update
+from assistant.accounts.services import collection_grant, user_create_or_update
 from ingestion.models import Collection
 
 PASSWORD = "correct-horse-battery-staple"

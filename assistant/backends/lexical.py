@@ -25,7 +25,7 @@ from collections import Counter
 from typing import Any
 
 from assistant.backends.vectorstore import SparseVector
-from assistant.language import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, detect_language
+from assistant.backends.language import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, detect_language
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _ELIDED = re.compile(r"\b(?:l|d|j|qu|n|s|c|m|t|jusqu|lorsqu|puisqu|quoiqu)['\u2019]", re.UNICODE)

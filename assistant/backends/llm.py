@@ -3,10 +3,10 @@
 - `llamacpp`: llama-cpp-python in process. One model instance per process, loaded once, its sha256
   checked before loading; llama.cpp contexts are not thread safe, so generation holds a lock.
 - `openai`: any OpenAI-compatible server (llama-server, vLLM, an external API), streamed over SSE
-  with timeouts. Falling back to another model is the route chain's job (assistant.routing).
+  with timeouts. Falling back to another model is the route chain's job (assistant.chat.routing).
 - `fake`: deterministic replies for fast unit tests (RAG_LLM_BACKEND=fake), never for production.
 
-All backends take an already formatted prompt string (see assistant.prompting): the fixed system
+All backends take an already formatted prompt string (see assistant.chat.prompting): the fixed system
 prefix stays byte-identical between requests, so llama.cpp reuses its KV cache for it.
 """
 

@@ -74,7 +74,7 @@ class OpenAICompatibleLLM:
         stop: list[str],
         should_stop: CancelCheck | None = None,
     ) -> Iterator[str]:
-        from assistant.prompting import split_chatml
+        from assistant.chat.prompting import split_chatml
 
         self.usage = None
         yield from self._stream_server(split_chatml(prompt), max_tokens, stop, should_stop)

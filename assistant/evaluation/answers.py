@@ -11,7 +11,7 @@ import statistics
 from datetime import datetime
 from typing import Any
 
-from assistant.models import Exchange
+from assistant.chat.models import Exchange
 
 
 def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, float]:

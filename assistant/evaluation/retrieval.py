@@ -130,7 +130,7 @@ def evaluate_model(
         agreement = 0
         doc_of = {chunk.point_id: chunk.doc_id for chunk in chunks}
 
-        from assistant.retrieval import sparse_weight_for
+        from assistant.chat.retrieval import sparse_weight_for
 
         # "hybrid" is what the chat serves: the sparse list weighted as retrieval weights it
         # for this language and embedder (equal weights when the embedder covers it).

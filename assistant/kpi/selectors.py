@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 
 from assistant.kpi.period import Period
-from assistant.models import Exchange
+from assistant.chat.models import Exchange
 
 ANSWERED = frozenset({Exchange.Status.DONE, Exchange.Status.REFUSED})
 PATHS = tuple(Exchange.AnswerPath.values)  # generated, quote, refusal, cache
@@ -109,7 +109,7 @@ def _remote_route_names() -> frozenset[str]:
     """Routes of the current policy that run off this machine (their time is not our busy time;
     their cost is their recorded estimated_cost). Routes no longer in the policy count as local:
     the self-hosted figure stays an upper bound."""
-    from assistant.routing.policy import current_policy
+    from assistant.chat.routing.policy import current_policy
 
     return frozenset(name for name, route in current_policy().routes.items() if not route.local)
 

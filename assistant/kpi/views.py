@@ -12,7 +12,7 @@ from assistant.kpi.dashboard import build_dashboard
 from assistant.kpi.export import write_csv
 from assistant.kpi.period import period_from_query
 from assistant.kpi.selectors import daily_kpis
-from assistant.roles import ADMIN, COMPLIANCE, role_required
+from assistant.accounts.roles import ADMIN, COMPLIANCE, role_required
 
 
 @require_GET

@@ -123,7 +123,7 @@ def _clean_title(title: str | None) -> str | None:
 
 
 def _language(elements: list[ParsedElement]) -> str:
-    from assistant.language import detect_language
+    from assistant.backends.language import detect_language
 
     sample: list[str] = []
     size = 0

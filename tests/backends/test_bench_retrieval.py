@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.bench.retrieval import run_retrieval_bench
+from assistant.evaluation.bench.retrieval import run_retrieval_bench
 
 
 def test_retrieval_bench_reports_ours_and_raw_for_each_backend() -> None:

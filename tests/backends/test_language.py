@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.language import detect_language
+from assistant.backends.language import detect_language
 
 FRENCH = [
     "Quelle est la durée du préavis en cas de démission ?",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.bench.harness import BENCHMARKS
+from assistant.evaluation.bench.harness import BENCHMARKS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from assistant.accounts import collection_grant, user_create_or_update
+from assistant.accounts.services import collection_grant, user_create_or_update
 
 POINT_NS = uuid.UUID("0b7e3c1a-5d2f-4e8b-9c61-7a2d1f0e9b44")
 

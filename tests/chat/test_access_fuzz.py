@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from assistant.retrieval import retrieve
+from assistant.chat.retrieval import retrieve
 from ingestion.selectors import readable_collection_ids
 from tests.chat.conftest import COLLECTIONS, DOCS, QUESTIONS, marker_of
 
@@ -114,7 +114,7 @@ def test_a_user_cannot_search_a_collection_by_forging_its_id(chat_users):
 
 @pytest.mark.django_db
 def test_revoked_access_hides_old_sources_and_files(chat_users, client_for):
-    from assistant.services import answer_question
+    from assistant.chat.services import answer_question
     from ingestion.models import Collection
 
     lea = chat_users["lea"]

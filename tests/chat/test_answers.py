@@ -8,9 +8,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from assistant.admission import generation_queue
-from assistant.models import Exchange
-from assistant.services import REFUSAL, answer_question
+from assistant.chat.admission import generation_queue
+from assistant.chat.models import Exchange
+from assistant.chat.services import REFUSAL, answer_question
 
 
 @pytest.mark.django_db
@@ -150,7 +150,7 @@ def test_empty_or_long_question_gets_a_clear_message(chat_users, client_for, que
 
 @pytest.mark.django_db
 def test_stop_cancels_generation(chat_users, client_for, settings):
-    from assistant.services import create_exchange, request_cancel, stream_answer
+    from assistant.chat.services import create_exchange, request_cancel, stream_answer
 
     settings.RAG_FAKE_LLM_REPLY = " ".join(f"word{i}" for i in range(200))
     exchange = create_exchange(user=chat_users["hana"], question="How many days of leave?")
@@ -167,7 +167,7 @@ def test_stop_cancels_generation(chat_users, client_for, settings):
 
 @pytest.mark.django_db
 def test_client_disconnect_cancels_generation(chat_users, settings):
-    from assistant.services import create_exchange, stream_answer
+    from assistant.chat.services import create_exchange, stream_answer
 
     settings.RAG_FAKE_LLM_REPLY = " ".join(f"word{i}" for i in range(200))
     depth = generation_queue.depth()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.base import ContentFile
 
-from assistant.services import answer_question
+from assistant.chat.services import answer_question
 from ingestion.models import Document
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.models import Exchange
+from assistant.chat.models import Exchange
 from tests.chat.documents import EXPECTED, HANDBOOK, QUESTION, write_pdfs
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +34,7 @@ def handbook(alice, collection_a, settings, tmp_path):
 
 @pytest.mark.django_db
 def test_answer_streams_and_cites_the_right_document_and_page(alice, handbook):
-    from assistant.services import create_exchange, stream_answer
+    from assistant.chat.services import create_exchange, stream_answer
 
     exchange = create_exchange(user=alice, question=QUESTION)
     tokens = [e.text for e in stream_answer(exchange) if e.kind == "token"]

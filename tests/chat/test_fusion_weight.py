@@ -1,4 +1,4 @@
-from assistant.retrieval import sparse_weight_for
+from assistant.chat.retrieval import sparse_weight_for
 
 
 def test_french_questions_lean_on_the_lexical_list_with_an_english_only_embedder(settings):

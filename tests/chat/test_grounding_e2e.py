@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.models import Exchange
+from assistant.chat.models import Exchange
 from tests.chat.documents import HANDBOOK, write_pdfs
 
 pytestmark = pytest.mark.e2e
@@ -41,8 +41,8 @@ def documents(alice, collection_a, settings, tmp_path):
 
 @pytest.mark.django_db
 def test_auto_mode_with_the_real_model_in_english_and_french(alice, documents, client_for):
-    from assistant.chat_views import exchange_context
-    from assistant.services import answer_question
+    from assistant.chat.views import exchange_context
+    from assistant.chat.services import answer_question
 
     english = answer_question(user=alice, question="What is the maximum hotel rate in Paris?")
     assert english.status == Exchange.Status.DONE, english.error_message

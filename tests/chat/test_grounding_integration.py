@@ -10,9 +10,9 @@ import re
 import pytest
 from django.core.management import call_command
 
-from assistant.admission import QueueFull, generation_queue
-from assistant.models import Exchange
-from assistant.services import answer_question, create_exchange, stream_answer
+from assistant.chat.admission import QueueFull, generation_queue
+from assistant.chat.models import Exchange
+from assistant.chat.services import answer_question, create_exchange, stream_answer
 
 LEAVE_EN = "How many days of paid annual leave do employees get?"
 LEAVE_FR = "Combien de jours de congés payés par an ?"

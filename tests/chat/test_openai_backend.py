@@ -12,7 +12,7 @@ import pytest
 
 from assistant.backends.llm import LLMUnavailable
 from assistant.backends.llm_openai import OpenAICompatibleLLM
-from assistant.prompting import Source, build_prompt
+from assistant.chat.prompting import Source, build_prompt
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -70,9 +70,9 @@ def _closed_port() -> int:
 
 
 def test_server_down_raises_unavailable_and_the_route_chain_falls_back(settings, db):
-    """The backend itself never falls back (the route chain does, assistant.routing): with
+    """The backend itself never falls back (the route chain does, assistant.chat.routing): with
     RAG_LLM_FALLBACK_LOCAL the derived chain is [server, local], without it [server]."""
-    from assistant.routing.policy import current_policy
+    from assistant.chat.routing.policy import current_policy
 
     settings.RAG_LLM_URL = f"http://127.0.0.1:{_closed_port()}/v1"
     llm = OpenAICompatibleLLM()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.prompting import (
+from assistant.chat.prompting import (
     DATA_END,
     DATA_START,
     Source,

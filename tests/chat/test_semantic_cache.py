@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from assistant.models import CachedAnswer, Exchange
-from assistant.semantic_cache import invalidate_documents, purge_expired
-from assistant.semantic_cache.lookup import best_entry
-from assistant.semantic_cache.terms import key_terms
-from assistant.services import answer_question
+from assistant.chat.models import CachedAnswer, Exchange
+from assistant.chat.semantic_cache import invalidate_documents, purge_expired
+from assistant.chat.semantic_cache.lookup import best_entry
+from assistant.chat.semantic_cache.terms import key_terms
+from assistant.chat.services import answer_question
 from ingestion.selectors import readable_collection_ids
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ def test_a_paraphrase_is_served_from_the_cache_with_its_citations(cache_on, chat
 def test_an_entry_is_never_served_to_a_user_lacking_one_of_its_collections(
     cache_on, chat_users, settings
 ):
-    from assistant.accounts import collection_grant, user_create_or_update
+    from assistant.accounts.services import collection_grant, user_create_or_update
 
     settings.RAG_MIN_SCORE = 0.0  # every passage counts: the entry spans several collections
     everyone, _ = user_create_or_update(username="olga", roles=["employee"], password="pw-olga")
@@ -106,8 +106,8 @@ def test_an_entry_is_never_served_to_a_user_lacking_one_of_its_collections(
 
 
 def test_a_revoked_grant_stops_a_hit_chosen_before(cache_on, chat_users):
-    from assistant.accounts import collection_grant
-    from assistant.services import create_exchange, stream_answer
+    from assistant.accounts.services import collection_grant
+    from assistant.chat.services import create_exchange, stream_answer
 
     ask(chat_users["hana"], LEAVE)
     pending = create_exchange(user=chat_users["lea"], question=LEAVE_PARAPHRASE, mode="quote")
@@ -185,7 +185,7 @@ def _review(exchange):
 
 def test_a_rejected_answer_is_never_served(cache_on, chat_users, carl):
     from privacy.models import Review
-    from privacy.services import review_decide
+    from privacy.review import review_decide
 
     original = ask(chat_users["hana"], LEAVE)
     review = _review(original)
@@ -200,7 +200,7 @@ def test_a_rejected_answer_is_never_served(cache_on, chat_users, carl):
 
 
 def test_rejecting_a_served_copy_removes_the_original_entry(cache_on, chat_users, carl):
-    from privacy.services import review_decide
+    from privacy.review import review_decide
 
     ask(chat_users["hana"], LEAVE)
     served = ask(chat_users["lea"], LEAVE_PARAPHRASE)
@@ -210,8 +210,8 @@ def test_rejecting_a_served_copy_removes_the_original_entry(cache_on, chat_users
 
 
 def test_an_approved_answer_is_preferred_over_a_more_similar_one(cache_on, chat_users, carl):
-    from assistant.semantic_cache import store
-    from privacy.services import review_decide
+    from assistant.chat.semantic_cache import store
+    from privacy.review import review_decide
 
     cache_on.RAG_CACHE_ENABLED = False  # two answers to equivalent questions, cached by hand
     closer = ask(chat_users["hana"], LEAVE)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.models import CachedAnswer
-from assistant.services import answer_question
+from assistant.chat.models import CachedAnswer
+from assistant.chat.services import answer_question
 from ingestion.models import Collection, Document
 
 pytestmark = pytest.mark.django_db

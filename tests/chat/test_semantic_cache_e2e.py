@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.models import CachedAnswer, Exchange
+from assistant.chat.models import CachedAnswer, Exchange
 from tests.chat.documents import EXPECTED, QUESTION
 from tests.chat.test_e2e_model import handbook  # noqa: F401 - the fixture
 
@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
 
 def test_a_paraphrase_is_served_from_the_cache_with_its_citations(alice, handbook, settings):  # noqa: F811
-    from assistant.services import answer_question
+    from assistant.chat.services import answer_question
 
     settings.RAG_CACHE_ENABLED = True
     settings.RAG_MAX_ANSWER_TOKENS = 48

@@ -13,7 +13,7 @@ from django.utils import timezone
 from assistant.evaluation import manpages, pydocs
 from assistant.evaluation.dataset import EvalDocument, EvalQuery, EvalSet
 from assistant.evaluation.retrieval import MODES, run_retrieval_evaluation
-from assistant.models import Conversation, Exchange
+from assistant.chat.models import Conversation, Exchange
 
 
 def _corpora_installed() -> bool:

@@ -35,7 +35,7 @@ def test_role_by_page_matrix(url_name, username, request, client_for):
 
 @pytest.mark.django_db
 def test_a_user_with_several_roles_reaches_each_page(client_for):
-    from assistant.accounts import user_create_or_update
+    from assistant.accounts.services import user_create_or_update
 
     user, _ = user_create_or_update(username="multi", roles=["employee", "compliance"])
     client = client_for(user)
@@ -60,7 +60,7 @@ def test_chat_lists_only_readable_collections(alice, bob, client_for):
 
 @pytest.mark.django_db
 def test_readable_collections_selector_follows_user_and_group_grants(alice, bob, collection_b):
-    from assistant.accounts import collection_grant
+    from assistant.accounts.services import collection_grant
     from ingestion.selectors import collections_readable_by
 
     assert [c.slug for c in collections_readable_by(alice)] == ["collection-a"]

@@ -24,7 +24,7 @@ get_resolver().url_patterns
 from assistant.wsgi import application
 from assistant.celery import app
 app.loader.import_default_modules()
-for name in ("ingestion.tasks", "assistant.tasks", "privacy.tasks"):
+for name in ("ingestion.tasks", "assistant.chat.tasks", "privacy.tasks"):
     try:
         importlib.import_module(name)
     except ModuleNotFoundError as exc:

@@ -22,7 +22,7 @@ def test_exchange_and_ingest_metrics_are_recorded(client, alice):
     from prometheus_client import REGISTRY
 
     from assistant.metrics import observe_exchange, observe_ingest, observe_redactions
-    from assistant.models import Conversation, Exchange
+    from assistant.chat.models import Conversation, Exchange
 
     def value(name, labels):
         return REGISTRY.get_sample_value(name, labels) or 0.0

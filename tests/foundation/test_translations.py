@@ -198,7 +198,7 @@ def test_pages_are_translated(request, client_for, page, user, english, french):
 
 
 def test_python_strings_of_every_app_are_translated():
-    from assistant.grounding.paths import choose_path
+    from assistant.chat.grounding.paths import choose_path
     from ingestion.models import Collection
     from privacy.models import Review
 

@@ -1,7 +1,7 @@
 import pytest
 
-from assistant.grounding.budget import FIXED_LATENCY_S, ttft_passage_budget
-from assistant.grounding.verify import Passage
+from assistant.chat.grounding.budget import FIXED_LATENCY_S, ttft_passage_budget
+from assistant.chat.grounding.verify import Passage
 
 
 def p(n, text):

@@ -1,4 +1,4 @@
-from assistant.grounding.metrics import (
+from assistant.chat.grounding.metrics import (
     aggregate,
     exchange_metrics,
     is_refusal,
@@ -6,7 +6,7 @@ from assistant.grounding.metrics import (
     verification_from_dict,
     verification_to_dict,
 )
-from assistant.grounding.verify import Passage, verify_answer
+from assistant.chat.grounding.verify import Passage, verify_answer
 
 PASSAGES = [Passage(1, "Employees receive 25 days of paid leave per year.", "Leave", 1)]
 

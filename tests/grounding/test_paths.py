@@ -1,7 +1,7 @@
 import pytest
 
-from assistant.grounding.paths import AUTO_MIN_SUPPORTED, choose_path
-from assistant.grounding.verify import Passage, verify_answer
+from assistant.chat.grounding.paths import AUTO_MIN_SUPPORTED, choose_path
+from assistant.chat.grounding.verify import Passage, verify_answer
 
 PASSAGES = [
     Passage(

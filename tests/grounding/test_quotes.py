@@ -1,7 +1,7 @@
 import pytest
 
-from assistant.grounding.quotes import LEAD_IN, quote_answer
-from assistant.grounding.verify import Passage, verify_answer
+from assistant.chat.grounding.quotes import LEAD_IN, quote_answer
+from assistant.chat.grounding.verify import Passage, verify_answer
 
 EN_LEAVE = Passage(
     1,

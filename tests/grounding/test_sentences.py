@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.grounding.sentences import split_sentences
+from assistant.chat.grounding.sentences import split_sentences
 
 
 def texts(text: str, lang: str = "en") -> list[str]:

@@ -1,5 +1,5 @@
-from assistant.grounding.facts import extract_facts, number_keys, passage_keys
-from assistant.grounding.verify import Passage, verify_answer
+from assistant.chat.grounding.facts import extract_facts, number_keys, passage_keys
+from assistant.chat.grounding.verify import Passage, verify_answer
 
 LEAVE = Passage(
     1,
@@ -123,7 +123,7 @@ def test_number_and_date_normalisation():
 
 
 def test_missing_citations_are_added_only_to_backed_sentences(embedder):
-    from assistant.grounding.verify import add_missing_citations
+    from assistant.chat.grounding.verify import add_missing_citations
 
     answer = "The meal allowance is 12.50 euros per working day. Employees get 40 days off."
     verification = verify_answer(answer, PASSAGES, lang="en", embedder=embedder)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.judge import judge_exchange, maybe_enqueue_judge, parse_judgement
-from assistant.models import Citation, Conversation, Exchange
+from assistant.chat.judge import judge_exchange, parse_judgement, sampled
+from assistant.chat.tasks import enqueue_judge
+from assistant.chat.models import Citation, Conversation, Exchange
 
 
 @pytest.fixture
@@ -100,15 +101,14 @@ def test_sampling_enqueues_on_commit_and_the_task_stores_the_judgement(
 
     fake_llm.RAG_FAKE_LLM_REPLY = "FAITHFULNESS: 3\nRELEVANCE: 4"
     fake_llm.RAG_JUDGE_SAMPLE_RATE = 0.0
-    with django_capture_on_commit_callbacks() as callbacks:
-        assert maybe_enqueue_judge(exchange) is False
-    assert callbacks == []
+    assert sampled(exchange) is False
     fake_llm.RAG_JUDGE_SAMPLE_RATE = 1.0
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
     try:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            assert maybe_enqueue_judge(exchange) is True
+            assert sampled(exchange) is True
+            enqueue_judge(exchange)
     finally:
         app.conf.task_always_eager = eager
     assert len(callbacks) == 1
@@ -136,7 +136,7 @@ def test_real_model_judge_completes_and_records_a_status(exchange, settings):
 
 def test_low_faithfulness_sends_the_exchange_to_review(exchange, fake_llm):
     from privacy.models import Review
-    from privacy.services import audit_exchange
+    from assistant.chat.audit import audit_exchange
 
     fake_llm.RAG_REVIEW_SAMPLE_RATE = 0.0  # no random draw: only real reasons queue it
     audit_exchange(exchange)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from assistant.models import Conversation, Exchange
+from assistant.chat.models import Conversation, Exchange
 
 
 @pytest.fixture

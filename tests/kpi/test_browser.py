@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from assistant.models import Exchange
+from assistant.chat.models import Exchange
 from tests.kpi.conftest import generated
 
 

@@ -43,7 +43,7 @@ def test_no_data_says_so():
 
 
 def test_money_shows_fractions_of_a_cent_as_plain_decimals():
-    from assistant.templatetags.kpi_format import MISSING, money
+    from assistant.kpi.templatetags.kpi_format import MISSING, money
 
     assert money(4.54e-05) == "0.0000454"
     assert money(0.000375) == "0.000375"

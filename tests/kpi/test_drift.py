@@ -85,7 +85,7 @@ def test_too_few_exchanges_in_one_week_means_no_verdict(two_weeks, settings):
 
 @pytest.mark.django_db
 def test_a_first_refusal_after_none_is_a_degradation(two_weeks, make_exchange):
-    from assistant.models import Exchange
+    from assistant.chat.models import Exchange
 
     two_weeks(before={}, now={})
     make_exchange(

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from assistant.models import Exchange
+from assistant.chat.models import Exchange
 from tests.chat.conftest import chat_embedder, chat_users, corpus, synthetic_index  # noqa: F401
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,7 @@ def test_a_real_answer_shows_on_the_dashboard_with_its_cost(
     from assistant.backends.llm import reset_llm
     from assistant.kpi.dashboard import build_dashboard
     from assistant.kpi.period import default_period
-    from assistant.services import answer_question
+    from assistant.chat.services import answer_question
 
     settings.RAG_LLM_BACKEND = "llamacpp"
     settings.RAG_HARDWARE_COST_PER_HOUR = 0.50

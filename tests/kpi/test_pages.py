@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assistant.models import Exchange
+from assistant.chat.models import Exchange
 from tests.kpi.conftest import generated
 
 DAY = date(2025, 3, 10)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from assistant.kpi.costing import cost_report
 from assistant.kpi.period import Period
 from assistant.kpi.selectors import daily_kpis, percentile
-from assistant.models import Exchange
+from assistant.chat.models import Exchange
 from tests.kpi.conftest import generated
 
 DAY = date(2025, 3, 10)

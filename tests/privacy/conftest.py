@@ -10,7 +10,7 @@ import pytest
 from stdnum import iban, luhn
 from stdnum.fr import nir
 
-from assistant.models import Conversation, Exchange
+from assistant.chat.models import Conversation, Exchange
 
 
 @pytest.fixture(scope="session")

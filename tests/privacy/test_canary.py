@@ -8,9 +8,9 @@ import logging
 import pytest
 from django.urls import reverse
 
-from assistant.models import Citation
+from assistant.chat.models import Citation
 from privacy.models import AuditEvent, Review
-from privacy.services import audit_exchange
+from assistant.chat.audit import audit_exchange
 from tests.privacy.conftest import valid_nir
 
 pytestmark = pytest.mark.django_db

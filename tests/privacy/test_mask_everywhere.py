@@ -10,7 +10,7 @@ import re
 import httpx
 import pytest
 
-from assistant.services import answer_question
+from assistant.chat.services import answer_question
 from privacy.models import AuditEvent
 from tests.chat.conftest import chat_embedder, chat_users, corpus, synthetic_index  # noqa: F401
 from tests.privacy.test_canary import CANARIES, EMAIL, IBAN, NAME, SPACED_NIR

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import pytest_socket
 
-from assistant.models import Exchange
+from assistant.chat.models import Exchange
 from tests.chat.documents import HANDBOOK, QUESTION, write_pdfs
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +36,7 @@ def test_ingest_chat_and_redaction_open_no_outside_connection(
 ):
     from assistant.backends.llm import reset_llm
     from assistant.backends.vectorstore import reset_vector_store
-    from assistant.services import create_exchange, stream_answer
+    from assistant.chat.services import create_exchange, stream_answer
     from ingestion.models import Document, IngestJob
     from ingestion.services import document_ingest, document_upload
     from privacy.models import AuditEvent

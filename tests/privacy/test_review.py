@@ -8,9 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from assistant.models import Exchange
+from assistant.chat.models import Exchange
 from privacy.models import AuditEvent, Review
-from privacy.services import audit_exchange, audit_record, review_decide
+from assistant.chat.audit import audit_exchange
+from privacy.review import review_decide
+from privacy.services import audit_record
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +52,7 @@ def test_audit_exchange_is_idempotent(make_exchange):
 
 
 def test_negative_feedback_queues_and_reopens(make_exchange, carl):
-    from assistant.services import record_feedback
+    from assistant.chat.services import record_feedback
 
     exchange = make_exchange()
     audit_exchange(exchange)
@@ -63,7 +65,7 @@ def test_negative_feedback_queues_and_reopens(make_exchange, carl):
     exchange.invalid_citation = True
     exchange.save()
     record_feedback(exchange=exchange, value=-1)
-    from privacy.services import review_enqueue
+    from privacy.review import review_enqueue
 
     review_enqueue(exchange, event=review.audit_event, sample=False)
     review.refresh_from_db()

@@ -8,9 +8,9 @@ import time
 import pytest
 from prometheus_client import REGISTRY
 
-from assistant.routing import breaker
-from assistant.routing.config import RouteConfig
-from assistant.services import answer_question
+from assistant.chat.routing import breaker
+from assistant.chat.routing.config import RouteConfig
+from assistant.chat.services import answer_question
 from tests.routing.conftest import openai_route
 
 QUESTION = "How many days of paid annual leave do employees get?"

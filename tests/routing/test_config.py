@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from assistant.routing.config import BackendDefaults, build_policy, parse_policy
+from assistant.chat.routing.config import BackendDefaults, build_policy, parse_policy
 
 ROUTES: dict[str, dict[str, Any]] = {
     "local": {"kind": "llamacpp"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.models import Exchange
+from assistant.chat.models import Exchange
 from tests.routing.conftest import closed_port_url, openai_route
 
 pytestmark = pytest.mark.e2e
@@ -14,7 +14,7 @@ def test_real_local_model_answers_when_the_external_route_is_down(
     chat_users, model_servers, settings
 ):
     from assistant.backends.llm import reset_llm
-    from assistant.services import answer_question
+    from assistant.chat.services import answer_question
 
     settings.RAG_LLM_BACKEND = "llamacpp"
     reset_llm()

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from assistant.models import Exchange
-from assistant.services import answer_question, create_exchange, stream_answer
+from assistant.chat.models import Exchange
+from assistant.chat.services import answer_question, create_exchange, stream_answer
 from tests.routing.conftest import REPLY, closed_port_url, openai_route
 
 QUESTION = "How many days of paid annual leave do employees get?"
@@ -133,7 +133,7 @@ def test_a_client_error_is_not_a_reason_to_send_the_data_elsewhere(
 ):
     """401/400 are configuration errors, not outages: the exchange fails, no fallback, and the
     breaker does not count it."""
-    from assistant.routing import breaker
+    from assistant.chat.routing import breaker
 
     refusing = model_servers(mode="unauthorized")
     routing({"cloud": openai_route(refusing)}, "cloud", "fake")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.routing.config import parse_policy
-from assistant.routing.policy import RouteRequest, choose_routes, highest_sensitivity
+from assistant.chat.routing.config import parse_policy
+from assistant.chat.routing.policy import RouteRequest, choose_routes, highest_sensitivity
 
 POLICY = parse_policy(
     {

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from assistant.accounts import collection_grant, user_create_or_update
+from assistant.accounts.services import collection_grant, user_create_or_update
 from ingestion.models import Collection
 
 DEMO_USERS = (

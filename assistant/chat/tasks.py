@@ -1,0 +1,52 @@
+"""Thin Celery tasks of the chat app: they take ids and call services; enqueueing them happens
+here too. No heavy import here."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError
+
+from assistant.backends.llm import LLMUnavailable
+
+JUDGE_MAX_RETRIES = 3
+
+
+class JudgeTask(Task):
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        """Retries exhausted (or an unexpected error): record it rather than leave no trace."""
+        from assistant.chat.judge import record_judge_error
+
+        exchange_id = kwargs.get("exchange_id", args[0] if args else None)
+        if exchange_id is not None:
+            # if the database is what failed, there is nothing more to do
+            with contextlib.suppress(OperationalError, InterfaceError):
+                record_judge_error(int(exchange_id), f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(
+    bind=True,
+    base=JudgeTask,
+    name="assistant.judge_exchange",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(LLMUnavailable, OperationalError, InterfaceError),
+    retry_backoff=10,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=JUDGE_MAX_RETRIES,
+)
+def judge_exchange_task(self: Task, exchange_id: int) -> None:
+    from assistant.chat.judge import judge_exchange
+
+    judge_exchange(exchange_id)
+
+
+def enqueue_judge(exchange: Any) -> None:
+    """Send the judge task for this exchange once the current transaction commits."""
+    from django.db import transaction
+
+    exchange_id = exchange.pk
+    transaction.on_commit(lambda: judge_exchange_task.delay(exchange_id))

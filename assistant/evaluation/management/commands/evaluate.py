@@ -1,0 +1,221 @@
+"""`manage.py evaluate retrieval|answers`: quality figures measured the same way every time.
+
+Each subcommand has its own parser and handler (`_retrieval`, `_answers`): add a subcommand by
+adding both. Results go to RAG_DATA_DIR/eval/ as JSON and Markdown.
+"""
+
+import json
+import sys
+from argparse import ArgumentParser
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from assistant.evaluation import manpages, pydocs
+from assistant.evaluation.dataset import EvalSet
+
+DEFAULT_MAX_CHUNKS = 4
+
+
+class Command(BaseCommand):
+    help = "Evaluate retrieval on public corpora, or print the per-exchange answer metrics."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        subparsers = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+        retrieval = subparsers.add_parser(
+            "retrieval",
+            help="recall@5, MRR@10, nDCG@10 for dense, sparse and hybrid search on sets built "
+            "from Debian's manpages-fr (French) and python3.11-doc (English)",
+        )
+        retrieval.add_argument("--lang", choices=["fr", "en", "all"], default="all")
+        retrieval.add_argument(
+            "--limit",
+            type=int,
+            default=0,
+            help="queries per language (a deterministic sample with as many distractor pages); "
+            "0 = every query",
+        )
+        retrieval.add_argument(
+            "--max-chunks",
+            type=int,
+            default=DEFAULT_MAX_CHUNKS,
+            help="chunks indexed per page, from its start (0 = all; slow)",
+        )
+        retrieval.add_argument(
+            "--models",
+            nargs="*",
+            default=[],
+            help="extra sentence-transformers model folders, evaluated after the configured one",
+        )
+        retrieval.add_argument("--manpages-dir", type=Path, default=manpages.DEFAULT_DIR)
+        retrieval.add_argument("--pydocs-dir", type=Path, default=None)
+        retrieval.add_argument("--json", action="store_true", help="print JSON, not Markdown")
+        answers = subparsers.add_parser(
+            "answers", help="aggregates of the quality metrics stored with each exchange"
+        )
+        answers.add_argument("--since", help="YYYY-MM-DD or ISO date-time (default: all)")
+        answers.add_argument("--json", action="store_true", help="print JSON, not Markdown")
+
+        grounding = subparsers.add_parser(
+            "grounding",
+            help="answer-level metrics per path (quote, generated, auto) on the generated "
+            "evaluation set, with the configured model",
+        )
+        grounding.add_argument(
+            "--paths", default="quote,generated,auto", help="comma-separated: quote,generated,auto"
+        )
+        grounding.add_argument(
+            "--every", type=int, default=1, help="keep every n-th question (a smaller slice)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        handlers = {
+            "retrieval": self._retrieval,
+            "answers": self._answers,
+            "grounding": self._grounding,
+        }
+        handlers[options["subcommand"]](options)
+
+    def _retrieval(self, options: dict[str, Any]) -> None:
+        from assistant.evaluation.report import retrieval_markdown, write_report
+        from assistant.evaluation.retrieval import run_retrieval_evaluation
+
+        if options["limit"] < 0 or options["max_chunks"] < 0:
+            raise CommandError("--limit and --max-chunks must be 0 or more")
+        for folder in options["models"]:
+            if not (Path(folder) / "modules.json").is_file():
+                raise CommandError(f"{folder} is not a sentence-transformers model folder")
+        started = datetime.now()
+        eval_sets = self._load_sets(options)
+        factories = [_default_embedder] + [_model_factory(path) for path in options["models"]]
+        verbosity = options.get("verbosity", 1)
+
+        def progress(message: str) -> None:
+            if verbosity >= 2:
+                self.stderr.write(message)
+
+        results = run_retrieval_evaluation(
+            eval_sets, factories, max_chunks=options["max_chunks"] or None, progress=progress
+        )
+        from assistant.evaluation.bench.harness import machine_facts
+
+        payload = {
+            "command": "manage.py evaluate " + " ".join(sys.argv[2:]),
+            "date": timezone.now().isoformat(timespec="seconds"),
+            "seconds": round((datetime.now() - started).total_seconds(), 1),
+            "machine": machine_facts(None),
+            "limit": options["limit"],
+            "max_chunks": options["max_chunks"],
+            "results": results,
+        }
+        json_path, md_path = write_report(payload, settings.DATA_DIR / "eval", kind="retrieval")
+        if options["json"]:
+            self.stdout.write(json.dumps(payload, default=str))
+        else:
+            self.stdout.write(retrieval_markdown(payload))
+            self.stdout.write(f"written: {json_path} and {md_path} ({payload['seconds']} s)")
+
+    def _grounding(self, options: dict[str, Any]) -> None:
+        """Keyword/answer recall, supported sentences, refusal accuracy and latency per path."""
+        from assistant.evaluation.grounding_set import build_eval_set
+        from assistant.evaluation.grounding import evaluate_answers, format_report
+
+        paths = [p.strip() for p in options["paths"].split(",") if p.strip()]
+        unknown = sorted(set(paths) - {"quote", "generated", "auto"})
+        if unknown or not paths:
+            raise CommandError(f"unknown path(s) {unknown}: use quote, generated, auto")
+        if options["every"] < 1:
+            raise CommandError("--every must be 1 or more")
+        items = [i for n, i in enumerate(build_eval_set()) if n % options["every"] == 0]
+        generate = None
+        languages: tuple[str, ...] = ("en",)
+        if {"generated", "auto"} & set(paths):
+            generate, languages = _model_generate()
+        reports = evaluate_answers(
+            paths=paths, generate=generate, model_languages=languages, items=items
+        )
+        self.stdout.write(format_report(reports))
+
+    def _load_sets(self, options: dict[str, Any]) -> list[EvalSet]:
+        wanted = ["fr", "en"] if options["lang"] == "all" else [options["lang"]]
+        sets = []
+        try:
+            if "fr" in wanted:
+                sets.append(manpages.build_manpages_set(options["manpages_dir"]))
+            if "en" in wanted:
+                sets.append(pydocs.build_pydocs_set(options["pydocs_dir"]))
+        except FileNotFoundError as exc:
+            raise CommandError(str(exc)) from exc
+        for eval_set in sets:
+            if not eval_set.queries:
+                raise CommandError(
+                    f"{eval_set.name}: no query could be built from {eval_set.source}"
+                )
+        return [eval_set.sliced(options["limit"]) for eval_set in sets]
+
+    def _answers(self, options: dict[str, Any]) -> None:
+        from assistant.evaluation.answers import answer_aggregates, answers_markdown
+        from assistant.evaluation.report import write_report
+
+        since = _parse_since(options["since"]) if options["since"] else None
+        aggregates = answer_aggregates(since=since)
+        markdown = answers_markdown(aggregates)
+        write_report(
+            {**aggregates, "markdown": markdown}, settings.DATA_DIR / "eval", kind="answers"
+        )
+        self.stdout.write(json.dumps(aggregates, default=str) if options["json"] else markdown)
+
+
+def _parse_since(raw: str) -> datetime:
+    """A date (midnight) or date-time; naive values are in the project's TIME_ZONE."""
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise CommandError(f"--since {raw!r}: use YYYY-MM-DD or an ISO date-time") from exc
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def _default_embedder() -> Any:
+    from assistant.backends.embedder import get_embedder
+
+    return get_embedder()
+
+
+def _model_factory(path: str) -> Any:
+    def load() -> Any:
+        from assistant.backends.embedder import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(model=path)
+
+    return load
+
+
+def _model_generate() -> tuple[Any, tuple[str, ...]]:
+    """generate(question, passages) through the configured LLM and the chat's prompt builder."""
+    from assistant.backends.llm import get_llm
+    from assistant.backends.model_registry import current_model_spec
+    from assistant.backends.language import detect_language
+    from assistant.chat.prompting import Source, build_prompt
+
+    llm = get_llm()
+    spec = current_model_spec()
+
+    def generate(question: str, passages: Any) -> str:
+        built = build_prompt(
+            question=question,
+            language=detect_language(question),
+            sources=[Source(p.number, p.document_title, p.page, p.text) for p in passages],
+            history=[],
+            tokenizer=llm,
+            context_length=spec.context_length,
+            max_answer_tokens=settings.RAG_MAX_ANSWER_TOKENS,
+        )
+        return "".join(
+            llm.stream(built.text, max_tokens=settings.RAG_MAX_ANSWER_TOKENS, stop=built.stop)
+        )
+
+    return generate, tuple(spec.languages)
