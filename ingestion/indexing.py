@@ -58,7 +58,7 @@ def mismatch_message(exc: IndexModelMismatch) -> str:
 
 
 def current_store() -> VectorStore:
-    from assistant.backends.vectorstore import get_vector_store
+    from assistant.backends.vectorstore_factory import get_vector_store
 
     return get_vector_store()
 

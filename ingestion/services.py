@@ -1,6 +1,7 @@
-"""Write-side operations on collections and documents. Views, commands and tasks call these.
+"""Write-side operations on collections and documents. Views and commands call these.
 
-The ingest job itself lives in ingestion/indexing.py (document_ingest is re-exported here).
+The ingest job itself lives in ingestion/indexing.py (document_ingest is re-exported here);
+ingestion/tasks.py enqueues it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ingestion.collection_services import collection_save
 from ingestion.indexing import document_ingest, fail_job, point_id_for
 from ingestion.models import Collection, Document, IngestJob
 from ingestion.signals import documents_retired
+from ingestion.tasks import enqueue_after_commit
 
 __all__ = [
     "UploadOutcome",
@@ -62,14 +64,6 @@ def _audit(action: str, actor: Any, payload: dict[str, Any]) -> None:
     from privacy.services import audit_record
 
     audit_record(action=action, actor=actor, payload=payload)
-
-
-def enqueue_after_commit(job: IngestJob) -> None:
-    """Send the job to a worker once the current transaction commits (never before its rows)."""
-    from ingestion.tasks import ingest_document_task
-
-    job_id = job.pk
-    transaction.on_commit(lambda: ingest_document_task.delay(job_id))
 
 
 def _spool(file: IO[bytes] | File, folder: Path) -> tuple[Path, str, int]:
@@ -209,7 +203,7 @@ def _register(
                 finished_at=timezone.now() if failure else None,
             )
             if not failure:
-                enqueue_after_commit(job)
+                enqueue_after_commit(job.pk)
             _audit(
                 "document.upload",
                 uploaded_by,
@@ -240,58 +234,66 @@ def hasattr_superseded(document: Document) -> bool:
 def documents_upload(
     *,
     collection: Collection,
-    files: Iterable[tuple[IO[bytes] | File, str]],
+    files: Iterable[tuple[IO[bytes] | File | Path, str]],
     uploaded_by: Any,
 ) -> list[UploadOutcome]:
     """Upload several (file, name) pairs; a plain .zip is expanded safely and each member
-    uploaded under its path inside the archive. Never raises for one bad file: each file gets
-    an outcome (rejected archives and oversize files as status "rejected")."""
-    from ingestion.pipeline.archives import ArchiveRejected, extract_zip_safely
-
+    uploaded under its path inside the archive. A file given as a Path is opened only while it
+    is read. Never raises for one bad file: each file gets an outcome (rejected archives and
+    oversize files as status "rejected")."""
     outcomes: list[UploadOutcome] = []
     for file, name in files:
-        try:
-            temp, _sha, _size = _spool(file, _incoming_dir())
-        except UploadRejected as exc:
-            outcomes.append(UploadOutcome(name, "rejected", str(exc)))
-            continue
-        try:
-            if not _is_archive(temp):
-                with temp.open("rb") as handle:
-                    outcomes.append(
-                        document_upload(
-                            collection=collection,
-                            file=File(handle),
-                            uploaded_by=uploaded_by,
-                            original_name=name,
-                        )
-                    )
-                continue
-            workdir = Path(tempfile.mkdtemp(dir=_incoming_dir()))
-            try:
-                try:
-                    members = extract_zip_safely(temp, workdir)
-                except ArchiveRejected as exc:
-                    outcomes.append(UploadOutcome(name, "rejected", str(exc)))
-                    continue
-                for path, member in members:
-                    try:
-                        with path.open("rb") as handle:
-                            outcomes.append(
-                                document_upload(
-                                    collection=collection,
-                                    file=File(handle),
-                                    uploaded_by=uploaded_by,
-                                    original_name=member,
-                                )
-                            )
-                    except UploadRejected as exc:
-                        outcomes.append(UploadOutcome(member, "rejected", str(exc)))
-            finally:
-                shutil.rmtree(workdir, ignore_errors=True)
-        finally:
-            temp.unlink(missing_ok=True)
+        if isinstance(file, Path):
+            with file.open("rb") as handle:
+                outcomes.extend(_upload_one(collection, handle, name, uploaded_by))
+        else:
+            outcomes.extend(_upload_one(collection, file, name, uploaded_by))
     return outcomes
+
+
+def _upload_one(
+    collection: Collection, file: IO[bytes] | File, name: str, uploaded_by: Any
+) -> list[UploadOutcome]:
+    """The outcome of one file, or of each member when it is a plain .zip."""
+    try:
+        temp, _sha, _size = _spool(file, _incoming_dir())
+    except UploadRejected as exc:
+        return [UploadOutcome(name, "rejected", str(exc))]
+    try:
+        if _is_archive(temp):
+            return _upload_archive(collection, temp, name, uploaded_by)
+        return [_upload_path(collection, temp, name, uploaded_by)]
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _upload_archive(
+    collection: Collection, archive: Path, name: str, uploaded_by: Any
+) -> list[UploadOutcome]:
+    from ingestion.pipeline.archives import ArchiveRejected, extract_zip_safely
+
+    workdir = Path(tempfile.mkdtemp(dir=_incoming_dir()))
+    try:
+        try:
+            members = extract_zip_safely(archive, workdir)
+        except ArchiveRejected as exc:
+            return [UploadOutcome(name, "rejected", str(exc))]
+        return [_upload_path(collection, path, member, uploaded_by) for path, member in members]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _upload_path(collection: Collection, path: Path, name: str, uploaded_by: Any) -> UploadOutcome:
+    try:
+        with path.open("rb") as handle:
+            return document_upload(
+                collection=collection,
+                file=File(handle),
+                uploaded_by=uploaded_by,
+                original_name=name,
+            )
+    except UploadRejected as exc:
+        return UploadOutcome(name, "rejected", str(exc))
 
 
 def document_retry(*, document: Document, actor: Any) -> IngestJob:
@@ -304,13 +306,13 @@ def document_retry(*, document: Document, actor: Any) -> IngestJob:
             status=Document.Status.QUEUED, error_message="", updated_at=timezone.now()
         )
         job = IngestJob.objects.create(document=locked, status=IngestJob.Status.QUEUED)
-        enqueue_after_commit(job)
+        enqueue_after_commit(job.pk)
         _audit("document.retry", actor, {"document_id": locked.pk, "name": locked.original_name})
     return job
 
 
 def _store() -> Any:
-    from assistant.backends.vectorstore import get_vector_store
+    from assistant.backends.vectorstore_factory import get_vector_store
 
     return get_vector_store()
 

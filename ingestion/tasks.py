@@ -1,16 +1,19 @@
-"""Thin Celery tasks: they take ids and call services. No heavy import at module level."""
+"""Thin Celery tasks that take ids, and the functions that enqueue them. The tasks call the unit
+of work (ingestion.indexing, ingestion.recovery), which never imports this module back.
+No heavy import at module level."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from celery import Task, shared_task
+from celery import Task
 from celery.signals import worker_ready
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import transaction
 
 from assistant.backends.vectorstore import VectorStoreUnavailable
+from assistant.celery import transient_retry_task
 
 logger = logging.getLogger(__name__)
 
@@ -28,31 +31,42 @@ class IngestTask(Task):
             )
 
 
-@shared_task(
-    bind=True,
-    base=IngestTask,
+@transient_retry_task(
     name="ingestion.ingest_document",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(VectorStoreUnavailable, OperationalError, InterfaceError),
+    base=IngestTask,
+    retry_on=(VectorStoreUnavailable,),
     retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
     max_retries=settings.RAG_INGEST_MAX_RETRIES,
     time_limit=settings.CELERY_TASK_TIME_LIMIT,
     soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
 )
 def ingest_document_task(self: Task, job_id: int) -> None:
-    from ingestion.services import document_ingest
+    from ingestion.indexing import document_ingest
 
     document_ingest(job_id, worker=self.request.hostname or "")
+
+
+def enqueue_after_commit(job_id: int) -> None:
+    """Send the ingest job to a worker once the current transaction commits (never before its
+    rows); outside a transaction, at once."""
+    transaction.on_commit(lambda: ingest_document_task.delay(job_id))
+
+
+def requeue_interrupted_jobs(*, worker: str | None = None, stale_after: float | None = None) -> int:
+    """Reopen the jobs a dead worker left running and send them, and the queued jobs whose
+    message may be lost, again (see ingestion.recovery.reopen_interrupted_jobs for which).
+    Returns the number of reopened jobs."""
+    from ingestion.recovery import reopen_interrupted_jobs
+
+    jobs = reopen_interrupted_jobs(worker=worker, stale_after=stale_after)
+    for job_id in jobs.resend:
+        enqueue_after_commit(job_id)
+    return len(jobs.reopened)
 
 
 @worker_ready.connect
 def _requeue_on_worker_start(sender: Any = None, **kwargs: Any) -> None:
     """A restarted worker picks up the jobs it was running when it died (SIGKILL, OOM)."""
-    from ingestion.recovery import requeue_interrupted_jobs
-
     hostname = getattr(sender, "hostname", None)
     try:
         count = requeue_interrupted_jobs(worker=hostname)

@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assistant.backends.vectorstore import VectorStoreUnavailable
 from assistant.accounts.roles import ADMIN, role_required
+from assistant.backends.vectorstore import VectorStoreUnavailable
 from ingestion import selectors, services
 from ingestion.forms import CollectionForm, UploadForm
 from ingestion.models import Collection, Document

@@ -119,7 +119,20 @@ def _stdnum(module: str) -> Callable[[str], bool]:
     return validator
 
 
-class NirRecognizer(_RegexChecksumRecognizer):
+class _StdnumRecognizer(_RegexChecksumRecognizer):
+    """A candidate is valid when the python-stdnum module STDNUM accepts it without separators."""
+
+    STDNUM = ""  # the module under stdnum, e.g. "fr.nir"
+
+    def __init__(self, *, supported_language: str) -> None:
+        self._valid = _stdnum(self.STDNUM)
+        super().__init__(supported_language=supported_language)
+
+    def is_valid(self, candidate: str) -> bool:
+        return self._valid(compact(candidate))
+
+
+class NirRecognizer(_StdnumRecognizer):
     """French social security number: 15 characters, Corsica 2A/2B, key = 97 - (n mod 97)."""
 
     ENTITY = "NIR"
@@ -128,13 +141,10 @@ class NirRecognizer(_RegexChecksumRecognizer):
         rf"\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{2}}(?!\w)(?!{_SEP}\d)"
     )
     BASE_SCORE = 0.75
-    _valid = staticmethod(_stdnum("fr.nir"))
-
-    def is_valid(self, candidate: str) -> bool:
-        return self._valid(compact(candidate))
+    STDNUM = "fr.nir"
 
 
-class SirenRecognizer(_RegexChecksumRecognizer):
+class SirenRecognizer(_StdnumRecognizer):
     """French company number: 9 digits, Luhn."""
 
     ENTITY = "SIREN"
@@ -142,13 +152,10 @@ class SirenRecognizer(_RegexChecksumRecognizer):
         rf"(?<![\w+.\-])(?<!\d )\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{3}}(?!\w)(?!{_SEP}\d)"
     )
     BASE_SCORE = 0.55
-    _valid = staticmethod(_stdnum("fr.siren"))
-
-    def is_valid(self, candidate: str) -> bool:
-        return self._valid(compact(candidate))
+    STDNUM = "fr.siren"
 
 
-class SiretRecognizer(_RegexChecksumRecognizer):
+class SiretRecognizer(_StdnumRecognizer):
     """French establishment number: SIREN + 5 digits, Luhn (La Poste exception in stdnum)."""
 
     ENTITY = "SIRET"
@@ -156,22 +163,16 @@ class SiretRecognizer(_RegexChecksumRecognizer):
         rf"(?<![\w+.\-])(?<!\d )\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{5}}(?!\w)(?!{_SEP}\d)"
     )
     BASE_SCORE = 0.65
-    _valid = staticmethod(_stdnum("fr.siret"))
-
-    def is_valid(self, candidate: str) -> bool:
-        return self._valid(compact(candidate))
+    STDNUM = "fr.siret"
 
 
-class IbanRecognizer(_RegexChecksumRecognizer):
+class IbanRecognizer(_StdnumRecognizer):
     """IBAN of any country (ISO 13616 mod-97 and the country's format, via stdnum.iban)."""
 
     ENTITY = "IBAN"
     PATTERN = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?:[ \u00a0]?[A-Z0-9]){11,30}(?![\w])")
     BASE_SCORE = 0.8
-    _valid = staticmethod(_stdnum("iban"))
-
-    def is_valid(self, candidate: str) -> bool:
-        return self._valid(compact(candidate))
+    STDNUM = "iban"
 
     def candidates(self, text: str) -> Iterator[tuple[int, int]]:
         # The pattern is greedy and may swallow a following number ("... 189 12 mars"): try the

@@ -24,8 +24,8 @@ import unicodedata
 from collections import Counter
 from typing import Any
 
-from assistant.backends.vectorstore import SparseVector
 from assistant.backends.language import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, detect_language
+from assistant.backends.vectorstore import SparseVector
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _ELIDED = re.compile(r"\b(?:l|d|j|qu|n|s|c|m|t|jusqu|lorsqu|puisqu|quoiqu)['\u2019]", re.UNICODE)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 
+from assistant.backends.chat_templates import split_chatml
 from assistant.backends.llm import (
     CancelCheck,
     LLMError,
@@ -74,8 +75,6 @@ class OpenAICompatibleLLM:
         stop: list[str],
         should_stop: CancelCheck | None = None,
     ) -> Iterator[str]:
-        from assistant.chat.prompting import split_chatml
-
         self.usage = None
         yield from self._stream_server(split_chatml(prompt), max_tokens, stop, should_stop)
 

@@ -7,6 +7,8 @@ conservative defaults (ChatML template, no language claims), so deployments can 
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,7 +23,7 @@ class ModelSpec:
     licence: str
     quantisation: str
     context_length: int
-    chat_template: str  # key of prompting.CHAT_TEMPLATES
+    chat_template: str  # key of assistant.backends.chat_templates.CHAT_TEMPLATES
     # Languages the model answers usefully in. SmolLM2-135M writes gibberish in French
     # (FIELD-NOTES), so the grounding layer can prefer quote mode there.
     languages: tuple[str, ...] = ()
@@ -64,3 +66,24 @@ def current_model_spec() -> ModelSpec:
         sha256=settings.RAG_MODEL_SHA256 or known.sha256,
         context_length=min(settings.RAG_MODEL_CONTEXT, known.context_length),
     )
+
+
+_hash_cache: dict[tuple[str, int, int], str] = {}
+_hash_lock = threading.Lock()
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, cached by (path, size, mtime) so /healthz stays cheap."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _hash_lock:
+        if key in _hash_cache:
+            return _hash_cache[key]
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    value = digest.hexdigest()
+    with _hash_lock:
+        _hash_cache[key] = value
+    return value

@@ -35,6 +35,7 @@ from assistant.backends.edge_requests import (
     querier,
     scroller,
 )
+from assistant.backends.health import ComponentHealth
 from assistant.backends.vectorstore import (
     DENSE,
     INDEXED_FIELDS,
@@ -54,7 +55,6 @@ from assistant.backends.vectorstore import (
     index_info_from,
     prefetch_limit,
 )
-from assistant.health import ComponentHealth
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

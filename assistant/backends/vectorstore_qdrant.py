@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
+from assistant.backends.health import ComponentHealth
 from assistant.backends.vectorstore import (
     DENSE,
     INDEXED_FIELDS,
@@ -38,7 +39,6 @@ from assistant.backends.vectorstore import (
     index_info_from,
     prefetch_limit,
 )
-from assistant.health import ComponentHealth
 
 T = TypeVar("T")
 META_POINT_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "private-rag-assistant:index-metadata"))

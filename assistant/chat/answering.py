@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 
 from assistant.chat.admission import generation_queue
+from assistant.chat.events import REFUSAL, AnswerEvent, elapsed_ms
 from assistant.chat.models import Citation, Exchange
 from assistant.chat.prompting import (
     BuiltPrompt,
@@ -25,7 +26,6 @@ from assistant.chat.prompting import (
     drop_invalid_citations,
 )
 from assistant.chat.retrieval import Passage, retrieve
-from assistant.chat.events import REFUSAL, AnswerEvent, elapsed_ms
 
 SNIPPET_CHARS = 1200
 # How an answer ends: the status the owner of the exchange finishes it with.
@@ -65,14 +65,14 @@ def _generate(
     retrieved: list[Passage],
     mode: str,
 ) -> Answering:
-    """Generate down the exchange's route chain (assistant.chat.routing): the first route whose first
-    token arrives answers; a route that is down, times out or rate limits us before that hands
-    over to the next. Without any usable route the answer is made of quotations (auto and quote
-    modes) or the exchange fails (generated mode)."""
+    """Generate down the exchange's route chain (assistant.chat.routing): the first route whose
+    first token arrives answers; a route that is down, times out or rate limits us before that
+    hands over to the next. Without any usable route the answer is made of quotations (auto and
+    quote modes) or the exchange fails (generated mode)."""
     from django.utils.translation import gettext as _
 
-    from assistant.chat import grounded
     from assistant.backends.llm import LLMError, LLMUnavailable
+    from assistant.chat import grounded
     from assistant.chat.routing.chain import RouteRun
 
     language = exchange.language
@@ -218,7 +218,7 @@ def _answer_with_quotes(
     """Quotations from the passages, or a refusal when none answers. No model involved: nothing
     leaves the process. Recorded as route "quote", costing the machine's busy time."""
     from assistant.chat import grounded
-    from assistant.costs import self_hosted_cost
+    from assistant.kpi.costing import self_hosted_cost
 
     scores = [p.score for p in retrieved]
     exchange.citations.all().delete()

@@ -58,7 +58,7 @@ def model_languages(lang: str) -> tuple[str, ...]:
 
         languages = current_model_spec().languages  # no model load just to read its spec
     else:
-        from assistant.backends.llm import get_llm
+        from assistant.backends.llm_factory import get_llm
 
         languages = get_llm().spec.languages
     return tuple(languages) or (lang,)

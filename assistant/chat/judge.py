@@ -98,7 +98,8 @@ def judgeable(exchange: Exchange) -> bool:
 def judge_exchange(exchange_id: int) -> dict[str, Any] | None:
     """Score one finished, non-refused exchange and store the result; None when not judgeable.
     LLMUnavailable propagates (transient: the task retries); other model errors are recorded."""
-    from assistant.backends.llm import LLMError, LLMUnavailable, get_llm
+    from assistant.backends.llm import LLMError, LLMUnavailable
+    from assistant.backends.llm_factory import get_llm
     from assistant.chat.prompting import CHAT_TEMPLATES
 
     exchange = Exchange.objects.filter(pk=exchange_id).first()

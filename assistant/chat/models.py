@@ -72,8 +72,9 @@ class Exchange(models.Model):
     total_ms = models.FloatField(null=True, blank=True)
     # Automatic quality metrics on every exchange (citation coverage, groundedness, ...).
     metrics = models.JSONField(default=dict, blank=True)
-    # Routing (assistant.chat.routing): the route that answered, every attempt in order (route, model,
-    # outcome, error, ms) so a fallback records both, and the estimated cost in RAG_COST_CURRENCY.
+    # Routing (assistant.chat.routing): the route that answered, every attempt in order (route,
+    # model, outcome, error, ms) so a fallback records both, and the estimated cost in
+    # RAG_COST_CURRENCY.
     route = models.CharField(max_length=64, blank=True, db_index=True)
     route_attempts = models.JSONField(default=list, blank=True)
     estimated_cost = models.FloatField(null=True, blank=True)
@@ -125,9 +126,9 @@ class Citation(models.Model):
 
 
 class CachedAnswer(models.Model):
-    """A reusable answer in the semantic cache (assistant.chat.semantic_cache). Derived data: deleting
-    the original exchange (right to erasure) deletes the entry; so does a new version or the
-    deletion of any document it was built from (CachedAnswerSource)."""
+    """A reusable answer in the semantic cache (assistant.chat.semantic_cache). Derived data:
+    deleting the original exchange (right to erasure) deletes the entry; so does a new version or
+    the deletion of any document it was built from (CachedAnswerSource)."""
 
     exchange = models.OneToOneField(Exchange, on_delete=models.CASCADE, related_name="cache_entry")
     language = models.CharField(max_length=8)

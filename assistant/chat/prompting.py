@@ -13,7 +13,12 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
+
+# The templates live with the model backends (a ModelSpec names its template); both names stay
+# importable from here.
+from assistant.backends.chat_templates import CHAT_TEMPLATES as CHAT_TEMPLATES
+from assistant.backends.chat_templates import split_chatml as split_chatml
 
 SYSTEM_INSTRUCTIONS = {
     "en": (
@@ -37,10 +42,6 @@ PAGE_LABEL = {"en": "page", "fr": "page"}
 DATA_START = "<<<SOURCES>>>"
 DATA_END = "<<<END SOURCES>>>"
 
-CHAT_TEMPLATES: dict[str, dict[str, Any]] = {
-    # ChatML, as used by SmolLM2, Qwen and many others.
-    "chatml": {"start": "<|im_start|>{role}\n", "end": "<|im_end|>\n", "stop": ["<|im_end|>"]},
-}
 MAX_HISTORY_TURNS = 3
 SAFETY_TOKENS = 16  # template tokens the per-part count may miss at the joins
 
@@ -195,19 +196,6 @@ def build_prompt(
         history_turns=len(kept_history),
         stop=list(CHAT_TEMPLATES[template]["stop"]),
     )
-
-
-def split_chatml(prompt: str) -> list[dict[str, str]]:
-    """Messages of a ChatML prompt (for servers that apply their own chat template)."""
-    messages = []
-    for block in prompt.split("<|im_start|>")[1:]:
-        role, _, content = block.partition("\n")
-        content = content.removesuffix("\n").removesuffix("<|im_end|>")
-        if content or role != "assistant":
-            messages.append({"role": role.strip(), "content": content})
-    if messages and messages[-1]["role"] == "assistant" and not messages[-1]["content"]:
-        messages.pop()
-    return messages
 
 
 _CITATION = re.compile(r"\[(\d{1,3})\]")

@@ -98,7 +98,7 @@ def retrieve(
     """
     from assistant.backends.embedder import get_embedder
     from assistant.backends.lexical import sparse_vector
-    from assistant.backends.vectorstore import get_vector_store
+    from assistant.backends.vectorstore_factory import get_vector_store
 
     started = time.perf_counter()
     top_k = top_k or settings.RAG_TOP_K

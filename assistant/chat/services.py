@@ -72,8 +72,8 @@ def create_exchange(
     """
     from django.utils.translation import gettext as _
 
-    from assistant.chat.grounded import resolve_mode
     from assistant.backends.language import detect_language
+    from assistant.chat.grounded import resolve_mode
 
     cleaned = validate_question(question)
     searched = searchable_collection_ids(user, collection_ids)
@@ -279,4 +279,3 @@ def record_feedback(*, exchange: Exchange, value: int, reason: str = "") -> Exch
     exchange.feedback_reason = reason.strip()[:2000]
     exchange.save(update_fields=["feedback", "feedback_reason"])
     return exchange
-

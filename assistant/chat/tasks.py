@@ -6,10 +6,11 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from celery import Task, shared_task
+from celery import Task
 from django.db import InterfaceError, OperationalError
 
 from assistant.backends.llm import LLMUnavailable
+from assistant.celery import transient_retry_task
 
 JUDGE_MAX_RETRIES = 3
 
@@ -26,16 +27,11 @@ class JudgeTask(Task):
                 record_judge_error(int(exchange_id), f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(
-    bind=True,
-    base=JudgeTask,
+@transient_retry_task(
     name="assistant.judge_exchange",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(LLMUnavailable, OperationalError, InterfaceError),
+    base=JudgeTask,
+    retry_on=(LLMUnavailable,),
     retry_backoff=10,
-    retry_backoff_max=300,
-    retry_jitter=True,
     max_retries=JUDGE_MAX_RETRIES,
 )
 def judge_exchange_task(self: Task, exchange_id: int) -> None:

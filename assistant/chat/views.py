@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from assistant.accounts.roles import EMPLOYEE, role_required
 from assistant.chat import services
 from assistant.chat.admission import QueueFull, RateLimited
 from assistant.chat.models import Citation, Conversation, Exchange
 from assistant.chat.rendering import highlight_passage, highlight_span, render_answer
-from assistant.accounts.roles import EMPLOYEE, role_required
 from ingestion.models import Document
 from ingestion.selectors import collections_readable_by
 

@@ -1,4 +1,4 @@
-"""Answer-level evaluation of the answer paths on the generated set (evalset.py).
+"""Answer-level evaluation of the answer paths on the generated set (grounding_set.py).
 
 For each path (quote; generated and auto given a generate(question, passages) -> str callable):
 
@@ -11,7 +11,7 @@ For each path (quote; generated and auto given a generate(question, passages) ->
   questions refused;
 - latency p50/p95 of producing the answer (seconds; verification is reported separately).
 
-Run it with `python manage.py shell -c "from assistant.evaluation.grounding import main; main()"`.
+Run it with `python manage.py evaluate grounding`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.evaluation.grounding_set import EvalItem, build_eval_set
 from assistant.chat.grounding.facts import extract_facts, fold, passage_keys
 from assistant.chat.grounding.metrics import is_refusal
 from assistant.chat.grounding.paths import PATH_QUOTE, choose_path
@@ -33,6 +32,8 @@ from assistant.chat.grounding.verify import (
     add_missing_citations,
     verify_answer,
 )
+from assistant.evaluation.grounding_set import EvalItem, build_eval_set
+from assistant.evaluation.metrics import nearest_rank
 
 Generate = Callable[[str, list[Passage]], str]
 
@@ -156,13 +157,6 @@ def run(
     return outcomes
 
 
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def summarise(path: str, lang: str, outcomes: Sequence[Outcome]) -> PathReport:
     answerable = [o for o in outcomes if o.item.answerable]
     unanswerable = [o for o in outcomes if not o.item.answerable]
@@ -189,7 +183,7 @@ def summarise(path: str, lang: str, outcomes: Sequence[Outcome]) -> PathReport:
         refusal_accuracy=share(sum(o.refused for o in unanswerable), len(unanswerable)),
         false_refusals=share(sum(o.refused for o in answerable), len(answerable)),
         latency_p50_s=round(statistics.median([o.seconds for o in outcomes]), 4),
-        latency_p95_s=round(_percentile([o.seconds for o in outcomes], 0.95), 4),
+        latency_p95_s=round(nearest_rank([o.seconds for o in outcomes], 0.95), 4),
         verify_p50_s=round(
             statistics.median([o.verify_seconds for o in outcomes if o.verification] or [0.0]), 4
         ),
@@ -245,7 +239,3 @@ def format_report(reports: Sequence[PathReport]) -> str:
             f"{r.latency_p95_s:.3f} | {taken} |"
         )
     return "\n".join(lines)
-
-
-def main(paths: Sequence[str] = ("quote",), generate: Generate | None = None) -> None:
-    print(format_report(evaluate_answers(paths=paths, generate=generate)))

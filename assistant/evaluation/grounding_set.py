@@ -176,39 +176,36 @@ class _Builder:
     def ask(self, key: str, question: str, keywords: list[str], passage: int) -> None:
         self.items.append((f"{self.lang}-{key}", question, keywords, passage))
 
+    def fact_group(
+        self, category: str, facts: list[tuple[str, str, str, str]], closing: str
+    ) -> None:
+        """One passage: a sentence per fact, then `closing`; one question per fact.
+        `facts` holds (key, sentence, question, expected keyword)."""
+        idx = self.add_passage(category, [fact[1] for fact in facts] + [closing])
+        for key, _sentence, question, keyword in facts:
+            self.ask(key, question, [keyword], idx)
+
     def benefits(self) -> None:
         for start in range(0, len(_BENEFITS), 3):
-            group = _BENEFITS[start : start + 3]
-            sentences, asks = [], []
-            for en, fr in group:
+            facts = []
+            for en, fr in _BENEFITS[start : start + 3]:
                 amount = _amount(
                     self.rng.choice([35, 48.5, 60, 75, 120, 150, 210.75, 1250]), self.lang
                 )
-                sentences.append(
-                    self.t(
-                        f"The {en} allowance is {amount} per month.",
-                        f"L'indemnité de {fr} s'élève à {amount} par mois.",
-                    )
+                sentence = self.t(
+                    f"The {en} allowance is {amount} per month.",
+                    f"L'indemnité de {fr} s'élève à {amount} par mois.",
                 )
-                asks.append(
-                    (
-                        en,
-                        self.t(
-                            f"How much is the {en} allowance?",
-                            f"Quel est le montant de l'indemnité de {fr} ?",
-                        ),
-                        amount,
-                    )
+                question = self.t(
+                    f"How much is the {en} allowance?",
+                    f"Quel est le montant de l'indemnité de {fr} ?",
                 )
-            sentences.append(
-                self.t(
-                    "Allowances are paid with the monthly salary.",
-                    "Les indemnités sont versées avec le salaire mensuel.",
-                )
+                facts.append((f"benefit-{en}", sentence, question, amount))
+            closing = self.t(
+                "Allowances are paid with the monthly salary.",
+                "Les indemnités sont versées avec le salaire mensuel.",
             )
-            idx = self.add_passage("benefits", sentences)
-            for key, question, amount in asks:
-                self.ask(f"benefit-{key}", question, [amount], idx)
+            self.fact_group("benefits", facts, closing)
 
     def departments(self) -> None:
         for i, (en, fr) in enumerate(_DEPTS):
@@ -273,34 +270,23 @@ class _Builder:
 
     def deadlines(self) -> None:
         for start in range(0, len(_FORMS), 2):
-            sentences, asks = [], []
+            facts = []
             for en, fr in _FORMS[start : start + 2]:
                 days = self.rng.choice([5, 10, 15, 30, 45, 60])
-                sentences.append(
-                    self.t(
-                        f"{en.capitalize()} must be submitted within {days} days.",
-                        f"{fr.capitalize()} doivent être transmises sous {days} jours.",
-                    )
+                sentence = self.t(
+                    f"{en.capitalize()} must be submitted within {days} days.",
+                    f"{fr.capitalize()} doivent être transmises sous {days} jours.",
                 )
-                asks.append(
-                    (
-                        en,
-                        self.t(
-                            f"What is the deadline to submit {en}?",
-                            f"Quel est le délai pour transmettre {fr} ?",
-                        ),
-                        str(days),
-                    )
+                question = self.t(
+                    f"What is the deadline to submit {en}?",
+                    f"Quel est le délai pour transmettre {fr} ?",
                 )
-            sentences.append(
-                self.t(
-                    "Late submissions are reviewed by the line manager.",
-                    "Les envois tardifs sont examinés par le responsable hiérarchique.",
-                )
+                facts.append((f"deadline-{en.replace(' ', '-')}", sentence, question, str(days)))
+            closing = self.t(
+                "Late submissions are reviewed by the line manager.",
+                "Les envois tardifs sont examinés par le responsable hiérarchique.",
             )
-            idx = self.add_passage("deadlines", sentences)
-            for key, question, value in asks:
-                self.ask(f"deadline-{key.replace(' ', '-')}", question, [value], idx)
+            self.fact_group("deadlines", facts, closing)
 
     def events(self) -> None:
         for i, (en, fr) in enumerate(_EVENTS):

@@ -1,4 +1,5 @@
-"""Ranking metrics with binary relevance, on document-level rankings.
+"""Ranking metrics with binary relevance, on document-level rankings, and the latency percentile
+of the evaluation and benchmark reports.
 
 A search returns chunks; several chunks of one document would count that document several times,
 so `documents_in_order` first keeps each document at the rank of its best chunk.
@@ -89,3 +90,14 @@ def rrf_fuse(
         for rank, item in enumerate(ranking):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return sorted(scores, key=lambda item: -scores[item])
+
+
+def nearest_rank(values: Sequence[float], share: float) -> float:
+    """The `share` (0-1) percentile by nearest rank: the measured value at rank
+    round(share x (n - 1)), never an interpolated one; NaN when there is no value. Evaluation and
+    benchmark reports use it; the KPI dashboard interpolates (assistant.kpi.selectors.percentile),
+    so figures from the two are not interchangeable."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]

@@ -1,26 +1,85 @@
-"""What the assistant costs per request, next to external APIs at list prices, and what the cache
-saves. Pure arithmetic on Kpis and assistant.costs; no query.
+"""The one home of cost arithmetic: what a request costs self-hosted and at external API list
+prices, what one exchange through a route cost, and what a period and the cache cost or saved.
+Pure functions on settings, routes and Kpis; no query.
 
-Self-hosted: the machine costs (hardware amortisation + power) per hour whether it answers or not.
+Self-hosted: the machine costs (hardware amortisation + power) per hour whether it answers or not,
+so one request costs its share of the hour: cost per hour x the seconds it kept the model busy.
 At full utilisation it serves 3600 / (mean busy seconds per request) requests an hour, so one
-request costs cost-per-hour / that throughput = assistant.costs.self_hosted_cost(mean busy
-seconds). Busy seconds are the measured wall time of each answered exchange (retrieval, prompt
-processing, generation, verification); under contention they include time spent waiting in the
-generation queue, so the figure is an upper bound. The actual cost per request adds idle time:
-cost per hour x elapsed hours of the period / requests.
+request costs self_hosted_cost(mean busy seconds). Busy seconds are the measured wall time of each
+answered exchange (retrieval, prompt processing, generation, verification); under contention they
+include time spent waiting in the generation queue, so the figure is an upper bound. The actual
+cost per request adds idle time: cost per hour x elapsed hours of the period / requests.
+
+External APIs bill tokens: prompt and completion tokens x list price per million.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.utils import timezone
 
-from assistant.costs import TokenPrice, cloud_prices, self_hosted_cost, self_hosted_cost_per_hour
-from assistant.kpi.period import Period
-from assistant.kpi.selectors import Kpis
+if TYPE_CHECKING:
+    # Annotations only: chat code imports this module to price an exchange, so it must not pull
+    # in the KPI selectors (and through them the chat models) when it is imported.
+    from assistant.chat.routing.config import RouteConfig
+    from assistant.kpi.period import Period
+    from assistant.kpi.selectors import Kpis
+
+
+@dataclass(frozen=True)
+class TokenPrice:
+    name: str
+    input_per_million: float
+    output_per_million: float
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
+        return (
+            prompt_tokens * self.input_per_million + completion_tokens * self.output_per_million
+        ) / 1_000_000
+
+
+def self_hosted_cost_per_hour() -> float:
+    """Hardware amortisation plus power, in settings.RAG_COST_CURRENCY per hour."""
+    power = settings.RAG_POWER_WATTS / 1000 * settings.RAG_POWER_PRICE_PER_KWH
+    return float(settings.RAG_HARDWARE_COST_PER_HOUR + power)
+
+
+def self_hosted_cost(busy_seconds: float) -> float:
+    """What `busy_seconds` of the self-hosted model cost at full utilisation."""
+    return self_hosted_cost_per_hour() * max(0.0, busy_seconds) / 3600
+
+
+def cloud_prices() -> list[TokenPrice]:
+    """External API list prices from settings.RAG_CLOUD_PRICES, cheapest first."""
+    configured = cast(dict[str, list[float]], settings.RAG_CLOUD_PRICES)  # validated by settings
+    prices = [TokenPrice(name, float(pair[0]), float(pair[1])) for name, pair in configured.items()]
+    return sorted(prices, key=lambda p: (p.input_per_million + p.output_per_million, p.name))
+
+
+def route_cost(
+    route: RouteConfig, *, prompt_tokens: int, completion_tokens: int, busy_seconds: float
+) -> float | None:
+    """Estimated cost in RAG_COST_CURRENCY of one answer through `route`. Token-billed when the
+    route has a price (its own price_per_million, else RAG_CLOUD_PRICES for its model name);
+    otherwise the busy time of a self-hosted machine (the route's cost_per_hour, else
+    self_hosted_cost()). None for an external route without any known price: better no figure
+    than a wrong one."""
+    price: TokenPrice | None = None
+    if route.price_per_million is not None:
+        price = TokenPrice(route.name, *route.price_per_million)
+    elif not route.local:
+        price = next((p for p in cloud_prices() if p.name == route.model), None)
+    if price is not None:
+        return price.cost(prompt_tokens, completion_tokens)
+    if route.cost_per_hour is not None:
+        return route.cost_per_hour * max(0.0, busy_seconds) / 3600
+    if not route.local:
+        return None
+    return self_hosted_cost(busy_seconds)
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,29 @@
-"""Everything the dashboard page shows for one period, built from a single exchange query."""
+"""Everything the dashboard page shows for one period, built from a single exchange query.
+
+The charts are the table CHARTS, one row per chart, drawn in order by dashboard_charts(): add a
+chart by adding a row."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
+from operator import attrgetter
+from typing import Literal
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from assistant.costs import TokenPrice, cloud_prices
 from assistant.kpi import charts
-from assistant.kpi.charts import Series
+from assistant.kpi.charts import Formatter, Series
 from assistant.kpi.costing import (
     CostReport,
     cloud_per_request,
+    cloud_prices,
     cost_report,
     self_hosted_per_request,
 )
@@ -54,106 +61,13 @@ def build_dashboard(period: Period) -> Dashboard:
     )
 
 
-def dashboard_charts(daily: DailyKpis) -> list[SafeString]:
-    days = [day for day, _ in daily.days]
-    per_day = [kpis for _, kpis in daily.days]
-
-    def series(name: str, get: Callable[[Kpis], float | None]) -> Series:
-        return Series(name, [get(k) for k in per_day])
-
-    currency = settings.RAG_COST_CURRENCY
-    return [
-        charts.bar_chart(
-            gettext("Requests per day, by answer path"),
-            days,
-            [
-                series(gettext("generated"), lambda k: k.paths.get("generated", 0)),
-                series(gettext("quotations"), lambda k: k.paths.get("quote", 0)),
-                series(gettext("refusal"), lambda k: k.paths.get("refusal", 0)),
-                series(gettext("cache"), lambda k: k.paths.get("cache", 0)),
-                series(gettext("cancelled or failed"), lambda k: k.requests - k.answered),
-            ],
-        ),
-        charts.line_chart(
-            gettext("Latency: total and time to first token"),
-            days,
-            [
-                series(gettext("p50 total"), lambda k: k.p50_ms),
-                series(gettext("p95 total"), lambda k: k.p95_ms),
-                series(gettext("p50 first token"), lambda k: k.p50_ttft_ms),
-                series(gettext("p95 first token"), lambda k: k.p95_ttft_ms),
-            ],
-            fmt=charts.milliseconds,
-        ),
-        charts.line_chart(
-            gettext("Generation speed (tokens/s)"),
-            days,
-            [series(gettext("tokens/s"), lambda k: k.tokens_per_s)],
-        ),
-        charts.line_chart(
-            gettext("Refusal and cache hit rates"),
-            days,
-            [
-                series(gettext("refusal rate"), lambda k: k.refusal_rate),
-                series(gettext("cache hit rate"), lambda k: k.cache_hit_rate),
-            ],
-            fmt=charts.percent,
-        ),
-        charts.line_chart(
-            gettext("Answer quality"),
-            days,
-            [
-                series(gettext("citation coverage"), lambda k: k.citation_coverage),
-                series(gettext("groundedness"), lambda k: k.groundedness),
-            ],
-            fmt=charts.percent,
-            top=1.0,
-        ),
-        charts.bar_chart(
-            gettext("Feedback"),
-            days,
-            [
-                series(gettext("helpful"), lambda k: k.feedback_up),
-                series(gettext("not helpful"), lambda k: k.feedback_down),
-            ],
-        ),
-        charts.bar_chart(
-            gettext("Reviews, by outcome (day of the exchange)"),
-            days,
-            [
-                series(label, _count_of("reviews", state))
-                for state, label in (
-                    ("approved", gettext("approved")),
-                    ("rejected", gettext("rejected")),
-                    ("queued", gettext("queued")),
-                )
-            ],
-        ),
-        charts.line_chart(
-            gettext("Reviewed share"),
-            days,
-            [series(gettext("decided reviews / requests"), lambda k: k.reviewed_share)],
-            fmt=charts.percent,
-        ),
-        charts.bar_chart(
-            gettext("Route mix"),
-            days,
-            [series(route, _count_of("routes", route)) for route in daily.routes],
-        ),
-        charts.line_chart(
-            gettext("Cost per request (%(currency)s)") % {"currency": currency},
-            days,
-            [
-                series(gettext("self-hosted (full utilisation)"), self_hosted_per_request),
-                *[series(price.name, _cloud_cost_of(price)) for price in cloud_prices()],
-            ],
-            fmt=charts.money,
-        ),
-    ]
+Getter = Callable[[Kpis], float | None]
+# (legend label, value of one day's Kpis); labels are translated when the chart is drawn.
+SeriesSpec = tuple[str | Promise, Getter]
 
 
-def _count_of(counts: str, key: str) -> Callable[[Kpis], float | None]:
-    """Getter of one entry of a Kpis count dict (routes, reviews)."""
+def _count_of(counts: str, key: str) -> Getter:
+    """Getter of one entry of a Kpis count dict (paths, routes, reviews)."""
 
     def get(kpis: Kpis) -> float | None:
         return float(getattr(kpis, counts).get(key, 0))
@@ -161,8 +75,84 @@ def _count_of(counts: str, key: str) -> Callable[[Kpis], float | None]:
     return get
 
 
-def _cloud_cost_of(price: TokenPrice) -> Callable[[Kpis], float | None]:
-    def get(kpis: Kpis) -> float | None:
-        return cloud_per_request(kpis, price)
+def _route_series(daily: DailyKpis) -> list[SeriesSpec]:
+    return [(route, _count_of("routes", route)) for route in daily.routes]
 
-    return get
+
+def _cost_series(daily: DailyKpis) -> list[SeriesSpec]:
+    return [
+        (_("self-hosted (full utilisation)"), self_hosted_per_request),
+        *[(price.name, partial(cloud_per_request, price=price)) for price in cloud_prices()],
+    ]
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str | Promise
+    kind: Literal["line", "bar"]  # bars are stacked counts
+    # Fixed series, or a function of the period for series named by data (routes, prices).
+    series: Sequence[SeriesSpec] | Callable[[DailyKpis], list[SeriesSpec]]
+    fmt: Formatter = charts.plain
+    top: float | None = None  # line charts: a fixed axis top instead of one fitted to the data
+    in_currency: bool = False  # the title holds %(currency)s: settings.RAG_COST_CURRENCY
+
+
+CHARTS: tuple[Chart, ...] = (
+    Chart("answer_paths", _("Requests per day, by answer path"), "bar", (
+        (_("generated"), _count_of("paths", "generated")),
+        (_("quotations"), _count_of("paths", "quote")),
+        (_("refusal"), _count_of("paths", "refusal")),
+        (_("cache"), _count_of("paths", "cache")),
+        (_("cancelled or failed"), attrgetter("unanswered")),
+    )),
+    Chart("latency", _("Latency: total and time to first token"), "line", (
+        (_("p50 total"), attrgetter("p50_ms")),
+        (_("p95 total"), attrgetter("p95_ms")),
+        (_("p50 first token"), attrgetter("p50_ttft_ms")),
+        (_("p95 first token"), attrgetter("p95_ttft_ms")),
+    ), fmt=charts.milliseconds),
+    Chart("speed", _("Generation speed (tokens/s)"), "line", (
+        (_("tokens/s"), attrgetter("tokens_per_s")),
+    )),
+    Chart("rates", _("Refusal and cache hit rates"), "line", (
+        (_("refusal rate"), attrgetter("refusal_rate")),
+        (_("cache hit rate"), attrgetter("cache_hit_rate")),
+    ), fmt=charts.percent),
+    Chart("quality", _("Answer quality"), "line", (
+        (_("citation coverage"), attrgetter("citation_coverage")),
+        (_("groundedness"), attrgetter("groundedness")),
+    ), fmt=charts.percent, top=1.0),
+    Chart("feedback", _("Feedback"), "bar", (
+        (_("helpful"), attrgetter("feedback_up")),
+        (_("not helpful"), attrgetter("feedback_down")),
+    )),
+    Chart("reviews", _("Reviews, by outcome (day of the exchange)"), "bar", (
+        (_("approved"), _count_of("reviews", "approved")),
+        (_("rejected"), _count_of("reviews", "rejected")),
+        (_("queued"), _count_of("reviews", "queued")),
+    )),
+    Chart("reviewed_share", _("Reviewed share"), "line", (
+        (_("decided reviews / requests"), attrgetter("reviewed_share")),
+    ), fmt=charts.percent),
+    Chart("routes", _("Route mix"), "bar", _route_series),
+    Chart("cost", _("Cost per request (%(currency)s)"), "line", _cost_series,
+          fmt=charts.money, in_currency=True),
+)  # fmt: skip
+
+
+def dashboard_charts(daily: DailyKpis) -> list[SafeString]:
+    """Every chart of CHARTS, in order, over the days of `daily`."""
+    days = [day for day, _kpis in daily.days]
+    drawn = []
+    for chart in CHARTS:
+        specs = chart.series(daily) if callable(chart.series) else chart.series
+        series = [Series(str(label), [get(k) for _day, k in daily.days]) for label, get in specs]
+        title = str(chart.title)
+        if chart.in_currency:
+            title %= {"currency": settings.RAG_COST_CURRENCY}
+        if chart.kind == "bar":
+            drawn.append(charts.bar_chart(title, days, series, fmt=chart.fmt))
+        else:
+            drawn.append(charts.line_chart(title, days, series, fmt=chart.fmt, top=chart.top))
+    return drawn

@@ -12,8 +12,12 @@ import re
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from assistant.costs import TokenPrice, cloud_prices
-from assistant.kpi.costing import cloud_per_request, self_hosted_per_request
+from assistant.kpi.costing import (
+    TokenPrice,
+    cloud_per_request,
+    cloud_prices,
+    self_hosted_per_request,
+)
 from assistant.kpi.selectors import PATHS, REVIEW_STATES, DailyKpis, Kpis
 
 Column = tuple[str, Callable[[Kpis], float | int | None]]

@@ -74,6 +74,10 @@ class PeriodForm(forms.Form):
         period: Period = self.cleaned_data["period"]
         return period
 
+    def error_text(self) -> str:
+        """Every error of the bound form on one line, for plain-text answers (CSV, command)."""
+        return "; ".join(str(e) for errors in self.errors.values() for e in errors)
+
 
 def period_from_query(query: dict[str, str]) -> tuple[Period | None, PeriodForm]:
     """(the period, the bound form) or (None, the form with its errors)."""

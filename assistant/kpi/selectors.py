@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from assistant.kpi.period import Period
 from assistant.chat.models import Exchange
+from assistant.kpi.period import Period
 
 ANSWERED = frozenset({Exchange.Status.DONE, Exchange.Status.REFUSED})
 PATHS = tuple(Exchange.AnswerPath.values)  # generated, quote, refusal, cache
@@ -175,6 +175,11 @@ class Kpis:
     cache_seconds: float = 0.0
     estimated_cost: float = 0.0
     estimated_cost_count: int = 0
+
+    @property
+    def unanswered(self) -> int:
+        """Requests that were not answered: cancelled, failed (or still running)."""
+        return self.requests - self.answered
 
     @property
     def negative_feedback_share(self) -> float | None:

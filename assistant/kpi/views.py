@@ -8,11 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from assistant.accounts.roles import ADMIN, COMPLIANCE, role_required
 from assistant.kpi.dashboard import build_dashboard
 from assistant.kpi.export import write_csv
 from assistant.kpi.period import period_from_query
 from assistant.kpi.selectors import daily_kpis
-from assistant.accounts.roles import ADMIN, COMPLIANCE, role_required
 
 
 @require_GET
@@ -33,9 +33,10 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
 def kpi_export(request: HttpRequest) -> HttpResponse:
     period, form = period_from_query(request.GET)
     if period is None:
-        errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
         return HttpResponse(
-            f"Invalid period: {errors}\n", status=400, content_type="text/plain; charset=utf-8"
+            f"Invalid period: {form.error_text()}\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
         )
     out = io.StringIO()
     write_csv(out, daily_kpis(period))

@@ -16,11 +16,13 @@ from assistant.backends.vectorstore import (
     IndexInfo,
     SparseVector,
     VectorStoreUnavailable,
+)
+from assistant.backends.vectorstore_edge import EdgeVectorStore
+from assistant.backends.vectorstore_factory import (
     get_vector_store,
     reset_vector_store,
     vector_store_health,
 )
-from assistant.backends.vectorstore_edge import EdgeVectorStore
 from assistant.backends.vectorstore_qdrant import QdrantServerVectorStore
 
 from .test_vectorstore_contract import DIM, MODEL, point, unit

@@ -13,7 +13,7 @@ from django.test import Client
 
 from assistant.chat.retrieval import retrieve
 from ingestion.selectors import readable_collection_ids
-from tests.chat.conftest import COLLECTIONS, DOCS, QUESTIONS, marker_of
+from tests.fixtures.chat_corpus import COLLECTIONS, DOCS, QUESTIONS, marker_of
 
 MARKERS = {marker_of(d): d for d in DOCS} | {"ORPHAN9299": None}
 NEVER = {"STALEDOC9241", "FAILEDDOC9242", "ORPHAN9299"}

@@ -15,7 +15,7 @@ from assistant.chat.services import REFUSAL, answer_question
 
 @pytest.mark.django_db
 def test_refusal_does_not_call_the_model_and_is_recorded(chat_users, settings):
-    from assistant.backends.llm import get_llm
+    from assistant.backends.llm_factory import get_llm
 
     fake = get_llm()
     exchange = answer_question(
@@ -63,7 +63,7 @@ def test_valid_answer_records_citations_timings_hash_and_tokens(chat_users):
 
 @pytest.mark.django_db
 def test_follow_up_uses_the_conversation(chat_users):
-    from assistant.backends.llm import get_llm
+    from assistant.backends.llm_factory import get_llm
 
     hana = chat_users["hana"]
     first = answer_question(
@@ -232,7 +232,7 @@ def test_ask_command_collection_filter_and_unknown_user(chat_users):
 
 @pytest.mark.django_db
 def test_mask_everywhere_redacts_the_prompt_and_the_answer(chat_users, settings):
-    from assistant.backends.llm import get_llm
+    from assistant.backends.llm_factory import get_llm
     from ingestion.models import Collection
 
     Collection.objects.filter(pk=9101).update(redaction_policy="mask_everywhere")

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def handbook(alice, collection_a, settings, tmp_path):
-    from assistant.backends.llm import reset_llm
-    from assistant.backends.vectorstore import reset_vector_store
+    from assistant.backends.llm_factory import reset_llm
+    from assistant.backends.vectorstore_factory import reset_vector_store
     from ingestion.models import Document, IngestJob
     from ingestion.services import document_ingest, document_upload
 
@@ -54,7 +54,8 @@ def test_answer_streams_and_cites_the_right_document_and_page(alice, handbook):
 
 @pytest.mark.django_db
 def test_sha256_mismatch_refuses_to_load(settings):
-    from assistant.backends.llm import LlamaCppLLM, ModelIntegrityError
+    from assistant.backends.llm import ModelIntegrityError
+    from assistant.backends.llm_llamacpp import LlamaCppLLM
     from assistant.backends.model_registry import current_model_spec
 
     settings.RAG_MODEL_SHA256 = "0" * 64

@@ -20,8 +20,8 @@ FRENCH = {
 
 @pytest.fixture
 def documents(alice, collection_a, settings, tmp_path):
-    from assistant.backends.llm import reset_llm
-    from assistant.backends.vectorstore import reset_vector_store
+    from assistant.backends.llm_factory import reset_llm
+    from assistant.backends.vectorstore_factory import reset_vector_store
     from ingestion.models import IngestJob
     from ingestion.services import document_ingest, document_upload
 
@@ -41,8 +41,8 @@ def documents(alice, collection_a, settings, tmp_path):
 
 @pytest.mark.django_db
 def test_auto_mode_with_the_real_model_in_english_and_french(alice, documents, client_for):
-    from assistant.chat.views import exchange_context
     from assistant.chat.services import answer_question
+    from assistant.chat.views import exchange_context
 
     english = answer_question(user=alice, question="What is the maximum hotel rate in Paris?")
     assert english.status == Exchange.Status.DONE, english.error_message

@@ -22,7 +22,7 @@ QUOTED = re.compile(r"[«“]\s?(.+?)\s?[»”] \[(\d+)\]")
 
 
 def _fake():
-    from assistant.backends.llm import get_llm
+    from assistant.backends.llm_factory import get_llm
 
     return get_llm()
 
@@ -120,7 +120,7 @@ def test_full_queue_auto_answers_with_quotes_generated_gets_queue_full(chat_user
 
 @pytest.mark.django_db
 def test_french_question_with_an_english_only_model_is_quoted(chat_users, settings):
-    from assistant.backends.llm import reset_llm
+    from assistant.backends.llm_factory import reset_llm
     from assistant.backends.model_registry import KNOWN_MODELS
 
     # The fake claims the languages the registry gives the default model (SmolLM2: English).

@@ -18,7 +18,7 @@ from assistant.chat.prompting import (
 
 @pytest.fixture(scope="module")
 def real_llm():
-    from assistant.backends.llm import LlamaCppLLM
+    from assistant.backends.llm_llamacpp import LlamaCppLLM
 
     return LlamaCppLLM()
 

@@ -10,10 +10,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from assistant.chat.models import Conversation, Exchange
 from assistant.evaluation import manpages, pydocs
 from assistant.evaluation.dataset import EvalDocument, EvalQuery, EvalSet
 from assistant.evaluation.retrieval import MODES, run_retrieval_evaluation
-from assistant.chat.models import Conversation, Exchange
 
 
 def _corpora_installed() -> bool:

@@ -1,4 +1,4 @@
-"""Ranking metrics against values computed by hand."""
+"""Ranking metrics and the report percentile against values computed by hand."""
 
 import math
 
@@ -7,6 +7,7 @@ import pytest
 from assistant.evaluation.metrics import (
     documents_in_order,
     ndcg_at_k,
+    nearest_rank,
     recall_at_k,
     reciprocal_rank,
     rrf_fuse,
@@ -77,3 +78,11 @@ def test_weighted_rrf_lets_one_ranking_dominate():
     assert rrf_fuse([dense, sparse], k=2, weights=[1, 3])[0] == "b"
     with pytest.raises(ValueError):
         rrf_fuse([dense, sparse], weights=[1])
+
+
+def test_nearest_rank_returns_a_measured_value_never_an_interpolated_one():
+    assert math.isnan(nearest_rank([], 0.95))
+    assert nearest_rank([7.0], 0.95) == 7.0
+    assert nearest_rank([6000, 100, 2000, 400, 1000], 0.95) == 6000  # rank round(3.8) = 4
+    assert nearest_rank([4, 3, 2, 1], 0.5) == 3  # rank round(1.5) = 2: the third value
+    assert nearest_rank([1, 2, 3, 4, 5, 6], 0.5) == 3  # round(2.5) = 2: Python rounds half to even

@@ -77,7 +77,7 @@ def test_readable_collections_selector_follows_user_and_group_grants(alice, bob,
 
 @pytest.mark.django_db
 def test_login_page_and_login_flow(alice):
-    from tests.conftest import PASSWORD
+    from tests.fixtures.users import PASSWORD
 
     client = Client(enforce_csrf_checks=True)
     page = client.get(reverse("login"))
@@ -94,7 +94,7 @@ def test_login_page_and_login_flow(alice):
 
 @pytest.mark.django_db
 def test_login_without_csrf_token_is_rejected(alice):
-    from tests.conftest import PASSWORD
+    from tests.fixtures.users import PASSWORD
 
     client = Client(enforce_csrf_checks=True)
     response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
@@ -103,7 +103,7 @@ def test_login_without_csrf_token_is_rejected(alice):
 
 @pytest.mark.django_db
 def test_brute_force_locks_the_account_after_repeated_failures(alice, settings):
-    from tests.conftest import PASSWORD
+    from tests.fixtures.users import PASSWORD
 
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT):

@@ -21,8 +21,8 @@ def test_metrics_are_refused_to_other_addresses_unless_staff(client, ada, client
 def test_exchange_and_ingest_metrics_are_recorded(client, alice):
     from prometheus_client import REGISTRY
 
-    from assistant.metrics import observe_exchange, observe_ingest, observe_redactions
     from assistant.chat.models import Conversation, Exchange
+    from assistant.metrics import observe_exchange, observe_ingest, observe_redactions
 
     def value(name, labels):
         return REGISTRY.get_sample_value(name, labels) or 0.0

@@ -1,5 +1,5 @@
-from assistant.evaluation.grounding_set import build_eval_set
 from assistant.evaluation.grounding import evaluate_answers, format_report, keyword_found
+from assistant.evaluation.grounding_set import build_eval_set
 
 
 def test_eval_set_shape_is_deterministic():

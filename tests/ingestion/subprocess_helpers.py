@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COUNT_SCRIPT = """
 import json, django
 django.setup()
-from assistant.backends.vectorstore import get_vector_store
+from assistant.backends.vectorstore_factory import get_vector_store
 from ingestion.models import Chunk, Document, IngestJob
 store = get_vector_store()
 print(json.dumps({

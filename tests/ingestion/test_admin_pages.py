@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ingestion.models import Collection, Document, IngestJob
+from tests.fixtures.ingestion_jobs import indexed_document
 from tests.ingestion import samples
-from tests.ingestion.conftest import indexed_document
 
 
 def _pages(collection: Collection, document: Document) -> list[tuple[str, str]]:

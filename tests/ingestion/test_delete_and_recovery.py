@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from ingestion.indexing import claim_job
 from ingestion.models import Chunk, Collection, Document, IngestJob
-from ingestion.recovery import requeue_interrupted_jobs
 from ingestion.services import collection_delete, document_delete
-from tests.ingestion.conftest import indexed_document
+from ingestion.tasks import requeue_interrupted_jobs
+from tests.fixtures.ingestion_jobs import indexed_document
 
 TEXTS = ["trains and hotels", "receipts within thirty days"]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.backends.vectorstore import VectorStoreUnavailable, reset_vector_store
+from assistant.backends.vectorstore import VectorStoreUnavailable
+from assistant.backends.vectorstore_factory import reset_vector_store
 from ingestion.models import Chunk, Document, IngestJob
 from ingestion.services import document_ingest, document_retry
+from tests.fixtures.ingestion_jobs import run_queued_jobs, upload
 from tests.ingestion import samples
-from tests.ingestion.conftest import run_queued_jobs, upload
 
 
 def _points_of(store, document: Document) -> set[str]:
@@ -141,7 +142,7 @@ def test_vector_store_outage_is_retried_then_indexed(collection_a, settings):
     job.refresh_from_db()
     document.refresh_from_db()
     assert document.status == Document.Status.INDEXED and job.attempts == 2
-    from assistant.backends.vectorstore import get_vector_store
+    from assistant.backends.vectorstore_factory import get_vector_store
 
     assert get_vector_store().count() == document.chunk_count == Chunk.objects.count()
 

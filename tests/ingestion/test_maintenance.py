@@ -8,7 +8,7 @@ from django.core.management import call_command
 from ingestion.indexing import point_id_for
 from ingestion.maintenance import reconcile, reindex
 from ingestion.models import Chunk
-from tests.ingestion.conftest import indexed_document
+from tests.fixtures.ingestion_jobs import indexed_document
 
 TEXTS = ["trains and hotels", "receipts within thirty days", "holidays in August"]
 

@@ -3,7 +3,7 @@
 import pytest
 
 from ingestion.models import Chunk, Collection, Document
-from tests.ingestion.conftest import run_queued_jobs, upload
+from tests.fixtures.ingestion_jobs import run_queued_jobs, upload
 
 TEXT = (
     "# Contacts RH\n\n"

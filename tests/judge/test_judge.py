@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.chat.judge import judge_exchange, parse_judgement, sampled
-from assistant.chat.tasks import enqueue_judge
 from assistant.chat.models import Citation, Conversation, Exchange
+from assistant.chat.tasks import enqueue_judge
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def exchange(alice) -> Exchange:
 
 @pytest.fixture
 def fake_llm(settings):
-    from assistant.backends.llm import reset_llm
+    from assistant.backends.llm_factory import reset_llm
 
     settings.RAG_LLM_BACKEND = "fake"
     reset_llm()
@@ -77,7 +77,7 @@ def test_junk_reply_is_unparseable_not_a_score(exchange, fake_llm):
 
 
 def test_the_judge_sees_question_answer_and_cited_passage(exchange, fake_llm):
-    from assistant.backends.llm import get_llm
+    from assistant.backends.llm_factory import get_llm
 
     fake_llm.RAG_FAKE_LLM_REPLY = "FAITHFULNESS: 1\nRELEVANCE: 1"
     judge_exchange(exchange.pk)  # a low score re-evaluates the review queue without failing
@@ -118,7 +118,7 @@ def test_sampling_enqueues_on_commit_and_the_task_stores_the_judgement(
 
 @pytest.mark.e2e
 def test_real_model_judge_completes_and_records_a_status(exchange, settings):
-    from assistant.backends.llm import reset_llm
+    from assistant.backends.llm_factory import reset_llm
 
     settings.RAG_LLM_BACKEND = "llamacpp"
     reset_llm()
@@ -135,8 +135,8 @@ def test_real_model_judge_completes_and_records_a_status(exchange, settings):
 
 
 def test_low_faithfulness_sends_the_exchange_to_review(exchange, fake_llm):
-    from privacy.models import Review
     from assistant.chat.audit import audit_exchange
+    from privacy.models import Review
 
     fake_llm.RAG_REVIEW_SAMPLE_RATE = 0.0  # no random draw: only real reasons queue it
     audit_exchange(exchange)

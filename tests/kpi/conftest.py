@@ -1,5 +1,5 @@
 """Hand-made exchanges for the KPI tests: make_exchange(day, **fields) with created_at at noon of
-that day (server time zone), optionally reviewed."""
+that day (server time zone), optionally reviewed. Typical field values: tests.fixtures.kpi_data."""
 
 from __future__ import annotations
 
@@ -37,15 +37,3 @@ def make_exchange(alice):
         return exchange
 
     return make
-
-
-def generated(**fields: Any) -> dict[str, Any]:
-    """A generated answer: 1 s to the first token, 2 s in all, 100 prompt / 50 completion tokens."""
-    return {
-        "ttft_ms": 1000.0,
-        "total_ms": 2000.0,
-        "prompt_tokens": 100,
-        "completion_tokens": 50,
-        "metrics": {"citation_coverage": 0.5, "groundedness": 0.8},
-        **fields,
-    }

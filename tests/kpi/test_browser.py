@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from assistant.chat.models import Exchange
-from tests.kpi.conftest import generated
+from tests.fixtures.kpi_data import generated
 
 
 @pytest.mark.browser

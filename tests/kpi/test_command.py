@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.kpi.conftest import generated
+from tests.fixtures.kpi_data import generated
 
 END = date(2025, 3, 16)
 

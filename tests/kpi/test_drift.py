@@ -10,7 +10,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from assistant.kpi.drift import publish, relative_change, week_over_week
-from tests.kpi.conftest import generated
+from tests.fixtures.kpi_data import generated
 
 END = date(2025, 3, 16)  # current week: 10-16 March; the week before: 3-9 March
 

@@ -9,22 +9,21 @@ import pytest
 from django.urls import reverse
 
 from assistant.chat.models import Exchange
-from tests.chat.conftest import chat_embedder, chat_users, corpus, synthetic_index  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.django_db
 def test_a_real_answer_shows_on_the_dashboard_with_its_cost(
-    chat_users,  # noqa: F811
+    chat_users,
     ada,
     client_for,
     settings,
 ):
-    from assistant.backends.llm import reset_llm
+    from assistant.backends.llm_factory import reset_llm
+    from assistant.chat.services import answer_question
     from assistant.kpi.dashboard import build_dashboard
     from assistant.kpi.period import default_period
-    from assistant.chat.services import answer_question
 
     settings.RAG_LLM_BACKEND = "llamacpp"
     settings.RAG_HARDWARE_COST_PER_HOUR = 0.50

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assistant.chat.models import Exchange
-from tests.kpi.conftest import generated
+from tests.fixtures.kpi_data import generated
 
 DAY = date(2025, 3, 10)
 QUERY = {"start": "2025-03-08", "end": "2025-03-10"}

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from assistant.chat.models import Exchange
 from assistant.kpi.costing import cost_report
 from assistant.kpi.period import Period
 from assistant.kpi.selectors import daily_kpis, percentile
-from assistant.chat.models import Exchange
-from tests.kpi.conftest import generated
+from tests.fixtures.kpi_data import generated
 
 DAY = date(2025, 3, 10)
 

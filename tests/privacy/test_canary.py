@@ -8,10 +8,10 @@ import logging
 import pytest
 from django.urls import reverse
 
+from assistant.chat.audit import audit_exchange
 from assistant.chat.models import Citation
 from privacy.models import AuditEvent, Review
-from assistant.chat.audit import audit_exchange
-from tests.privacy.conftest import valid_nir
+from tests.fixtures.identifiers import valid_nir
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.db import connection
 
 from privacy.services import audit_record
 from privacy.triggers import drop_triggers, install_triggers
-from tests.privacy.conftest import valid_nir
+from tests.fixtures.identifiers import valid_nir
 
 
 def _run(*args: str, stdin: str | None = None, monkeypatch=None) -> str:

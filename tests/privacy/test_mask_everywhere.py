@@ -12,7 +12,6 @@ import pytest
 
 from assistant.chat.services import answer_question
 from privacy.models import AuditEvent
-from tests.chat.conftest import chat_embedder, chat_users, corpus, synthetic_index  # noqa: F401
 from tests.privacy.test_canary import CANARIES, EMAIL, IBAN, NAME, SPACED_NIR
 
 QUESTION = (
@@ -24,7 +23,7 @@ QUESTION = (
 @pytest.fixture
 def model_server(monkeypatch, settings):
     """An OpenAI-compatible server answering in-process; records every request body."""
-    from assistant.backends.llm import reset_llm
+    from assistant.backends.llm_factory import reset_llm
 
     settings.RAG_LLM_BACKEND = "openai"
     settings.RAG_LLM_URL = "http://llm.invalid/v1"
@@ -49,7 +48,7 @@ def model_server(monkeypatch, settings):
     reset_llm()
 
 
-def test_remote_model_gets_a_redacted_prompt(chat_users, model_server, redactor):  # noqa: F811
+def test_remote_model_gets_a_redacted_prompt(chat_users, model_server, redactor):
     exchange = answer_question(user=chat_users["hana"], question=QUESTION)
     assert model_server, "the model server was not called (no passage retrieved?)"
     prompt = json.dumps(model_server, ensure_ascii=False)

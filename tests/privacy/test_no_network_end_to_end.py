@@ -34,8 +34,8 @@ def test_loopback_only_blocks_the_internet(loopback_only):
 def test_ingest_chat_and_redaction_open_no_outside_connection(
     alice, collection_a, settings, tmp_path, loopback_only
 ):
-    from assistant.backends.llm import reset_llm
-    from assistant.backends.vectorstore import reset_vector_store
+    from assistant.backends.llm_factory import reset_llm
+    from assistant.backends.vectorstore_factory import reset_vector_store
     from assistant.chat.services import create_exchange, stream_answer
     from ingestion.models import Document, IngestJob
     from ingestion.services import document_ingest, document_upload

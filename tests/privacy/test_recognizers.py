@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.privacy.conftest import valid_iban, valid_nir, valid_siren, valid_siret, wrong_check
+from tests.fixtures.identifiers import valid_iban, valid_nir, valid_siren, valid_siret, wrong_check
 
 
 def _found(redactor, text: str, lang: str = "fr") -> list[tuple[str, str]]:

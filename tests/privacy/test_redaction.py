@@ -8,12 +8,12 @@ import sys
 import pytest
 from django.test import Client
 
+from assistant.evaluation.redaction import build_dataset, evaluate
 from ingestion.models import Collection
-from privacy.evaluation import build_dataset, evaluate
 from privacy.models import AuditEvent
 from privacy.policy import must_mask_everywhere
 from privacy.redaction import PlaceholderMap
-from tests.privacy.conftest import PASSWORD_FOR_TESTS, valid_nir
+from tests.fixtures.identifiers import PASSWORD_FOR_TESTS, valid_nir
 
 
 def test_placeholders_are_consistent_within_an_exchange(redactor):

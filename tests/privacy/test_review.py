@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from assistant.chat.audit import audit_exchange
 from assistant.chat.models import Exchange
 from privacy.models import AuditEvent, Review
-from assistant.chat.audit import audit_exchange
 from privacy.review import review_decide
 from privacy.services import audit_record
 

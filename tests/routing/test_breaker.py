@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 from assistant.chat.routing import breaker
 from assistant.chat.routing.config import RouteConfig
 from assistant.chat.services import answer_question
-from tests.routing.conftest import openai_route
+from tests.fixtures.routing_servers import openai_route
 
 QUESTION = "How many days of paid annual leave do employees get?"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.chat.models import Exchange
-from tests.routing.conftest import closed_port_url, openai_route
+from tests.fixtures.routing_servers import closed_port_url, openai_route
 
 pytestmark = pytest.mark.e2e
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 def test_real_local_model_answers_when_the_external_route_is_down(
     chat_users, model_servers, settings
 ):
-    from assistant.backends.llm import reset_llm
+    from assistant.backends.llm_factory import reset_llm
     from assistant.chat.services import answer_question
 
     settings.RAG_LLM_BACKEND = "llamacpp"

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.chat.models import Exchange
 from assistant.chat.services import answer_question, create_exchange, stream_answer
-from tests.routing.conftest import REPLY, closed_port_url, openai_route
+from tests.fixtures.routing_servers import REPLY, closed_port_url, openai_route
 
 QUESTION = "How many days of paid annual leave do employees get?"
 FAKE_REPLY = "Employees receive 27 days of paid annual leave per year [1]."

@@ -31,10 +31,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.backends.language import detect_language
 from assistant.chat.grounding.facts import extract_facts, fold
 from assistant.chat.grounding.sentences import split_sentences
 from assistant.chat.grounding.verify import Passage, content_terms
-from assistant.backends.language import detect_language
 
 W_SIMILARITY = 0.55
 W_LEXICAL = 0.35

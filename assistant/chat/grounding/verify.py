@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.backends.language import detect_language
 from assistant.chat.grounding.facts import (
     Fact,
     extract_facts,
@@ -37,7 +38,6 @@ from assistant.chat.grounding.facts import (
     strip_markup,
 )
 from assistant.chat.grounding.sentences import Span, split_sentences
-from assistant.backends.language import detect_language
 
 # Weights of the support score (they sum to 1).
 W_SIMILARITY = 0.5

@@ -33,9 +33,11 @@ from assistant.envconfig import env_str
 SENSITIVITY_LEVELS = ("public", "internal", "confidential", "secret")
 # Material at these levels never goes to a route with local=false, whatever the rules say.
 LOCAL_ONLY_LEVELS = frozenset({"confidential", "secret"})
-KINDS = ("llamacpp", "openai", "fake")
-IN_PROCESS_KINDS = frozenset({"llamacpp", "fake"})
-ROLES = ("employee", "admin", "compliance")  # assistant.accounts.roles.ROLES (not imported: settings time)
+ROLES = (
+    "employee",
+    "admin",
+    "compliance",
+)  # assistant.accounts.roles.ROLES (not imported: settings time)
 
 _ROUTE_KEYS = {
     "kind", "url", "model", "local", "timeout", "api_key_env", "price_per_million",
@@ -106,7 +108,7 @@ def build_policy(raw: object, defaults: BackendDefaults) -> RoutingPolicy:
 
 
 def derived_policy(defaults: BackendDefaults) -> RoutingPolicy:
-    """Today's behaviour as a policy: llamacpp -> [local]; fake -> [fake]; openai -> [server]
+    """Today's behaviour as a policy: llamacpp -> [local]; openai -> [server]
     plus [local] when RAG_LLM_FALLBACK_LOCAL (the server's fallback now lives in the chain)."""
     if defaults.backend == "openai":
         server = RouteConfig(
@@ -118,7 +120,8 @@ def derived_policy(defaults: BackendDefaults) -> RoutingPolicy:
             routes["local"] = RouteConfig(name="local", kind="llamacpp", local=True)
         chain = tuple(routes)
     else:
-        name = "fake" if defaults.backend == "fake" else "local"
+        # another in-process kind (a test double registered by the test settings) names its route
+        name = "local" if defaults.backend == "llamacpp" else defaults.backend
         routes = {name: RouteConfig(name=name, kind=defaults.backend, local=True)}
         chain = (name,)
     return RoutingPolicy(routes=routes, rules=(RoutingRule(index=0, routes=chain),), derived=True)
@@ -156,10 +159,13 @@ def _parse_route(name: object, spec: object) -> RouteConfig:
     unknown = set(spec) - _ROUTE_KEYS
     if unknown:
         raise _bad(f"{where}: unknown keys {sorted(unknown)}")
+    from assistant.backends.llm_factory import llm_backend_kinds
+
+    kinds = llm_backend_kinds()
     kind = spec.get("kind")
-    if kind not in KINDS:
-        raise _bad(f"{where}: kind must be one of {', '.join(KINDS)}")
-    if kind in IN_PROCESS_KINDS:
+    if kind not in kinds:
+        raise _bad(f"{where}: kind must be one of {', '.join(sorted(kinds))}")
+    if kinds[kind]:  # in process
         if spec.get("local", True) is not True:
             raise _bad(f"{where}: a {kind} route runs in this process, it cannot be local=false")
         if set(spec) - {"kind", "local", "cost_per_hour"}:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from assistant.chat.routing.config import (
-    IN_PROCESS_KINDS,
     LOCAL_ONLY_LEVELS,
     SENSITIVITY_LEVELS,
     BackendDefaults,
@@ -77,7 +76,10 @@ def choose_routes(policy: RoutingPolicy, request: RouteRequest) -> RouteDecision
         )
     local_fallback = False
     if not chain:
-        chain = tuple(r for r in policy.routes.values() if r.kind in IN_PROCESS_KINDS)[:1]
+        from assistant.backends.llm_factory import llm_backend_kinds
+
+        in_process = {kind for kind, local in llm_backend_kinds().items() if local}
+        chain = tuple(r for r in policy.routes.values() if r.kind in in_process)[:1]
         local_fallback = bool(chain)
     return RouteDecision(rule, chain, skipped, local_fallback)
 

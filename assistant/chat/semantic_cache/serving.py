@@ -64,7 +64,7 @@ def serve(exchange: Exchange, started: float) -> bool:
     original = entry.exchange
     if _now_needs_masking(original) and not (original.metrics or {}).get("mask_everywhere"):
         return False  # a source collection switched to mask_everywhere after the answer was made
-    from assistant.costs import self_hosted_cost
+    from assistant.kpi.costing import self_hosted_cost
 
     Citation.objects.bulk_create(
         Citation(exchange=exchange, **{name: getattr(c, name) for name in _COPIED_CITATION_FIELDS})

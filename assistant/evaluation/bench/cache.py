@@ -104,7 +104,7 @@ def _raw_hit_ms(hits: list[dict[str, Any]]) -> list[float]:
 
 
 def run_cache_bench(quick: bool) -> dict[str, Any]:
-    from assistant.backends.llm import reset_llm
+    from assistant.backends.llm_factory import reset_llm
     from assistant.chat.semantic_cache import why_not_cacheable
     from assistant.chat.services import answer_question
 

@@ -90,7 +90,8 @@ def _raw_pieces(llama: Any, prompt: str, max_tokens: int, stop: list[str]) -> An
 def run_chat_bench(quick: bool) -> dict[str, Any]:
     from llama_cpp import Llama
 
-    from assistant.backends.llm import LlamaCppLLM, get_llm, reset_llm
+    from assistant.backends.llm_factory import get_llm, reset_llm
+    from assistant.backends.llm_llamacpp import LlamaCppLLM
     from assistant.chat.services import create_exchange, stream_answer
 
     settings.RAG_LLM_BACKEND = "llamacpp"

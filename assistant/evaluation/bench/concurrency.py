@@ -26,8 +26,8 @@ from typing import Any
 from django.conf import settings
 
 from assistant.evaluation.bench.chat import QUESTIONS, TOPICS
+from assistant.evaluation.metrics import nearest_rank
 
-ROOT = Path(__file__).resolve().parents[2]
 USERNAME = "bench"
 PASSWORD = "bench-concurrency-password-1"  # noqa: S105 (throwaway bench user)
 COLLECTION = "bench"
@@ -38,7 +38,7 @@ SSE_URL = re.compile(r'sse-connect="([^"]+)"')
 
 def _manage(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, input=stdin,
+        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, input=stdin,
         capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     if result.returncode != 0:
@@ -73,7 +73,8 @@ def _start_server(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+        cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -174,8 +175,8 @@ def _sequential_in_process(questions: list[str]) -> tuple[int, float, list[float
     (token events, seconds, ttfts, completion tokens the service recorded)."""
     from django.contrib.auth import get_user_model
 
-    from assistant.backends.llm import reset_llm
-    from assistant.backends.vectorstore import reset_vector_store
+    from assistant.backends.llm_factory import reset_llm
+    from assistant.backends.vectorstore_factory import reset_vector_store
     from assistant.chat.services import create_exchange, stream_answer
 
     reset_vector_store()
@@ -223,13 +224,6 @@ def _recorded_exchanges() -> list[dict[str, Any]]:
     fields = ("status", "answer_path", "prompt_tokens", "completion_tokens", "retrieval_ms",
               "ttft_ms", "total_ms")  # fmt: skip
     return list(Exchange.objects.order_by("created_at", "pk").values(*fields))
-
-
-def _percentile(values: list[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
 def _notes() -> list[str]:
@@ -308,14 +302,14 @@ def run_concurrency_bench(quick: bool) -> dict[str, Any]:
          "ours": float(counts["429"]), "raw": 0.0, "ratio": counts["429"] / n, "target": "0",
          "unit": "requests"},
         {"metric": "latency p50, completed (vs sequential mean per answer)",
-         "ours": _percentile(latencies, 0.5), "raw": seq_latency,
-         "ratio": _percentile(latencies, 0.5) / seq_latency, "target": "", "unit": "ms"},
-        {"metric": "latency p95, completed", "ours": _percentile(latencies, 0.95),
-         "raw": seq_latency, "ratio": _percentile(latencies, 0.95) / seq_latency,
+         "ours": nearest_rank(latencies, 0.5), "raw": seq_latency,
+         "ratio": nearest_rank(latencies, 0.5) / seq_latency, "target": "", "unit": "ms"},
+        {"metric": "latency p95, completed", "ours": nearest_rank(latencies, 0.95),
+         "raw": seq_latency, "ratio": nearest_rank(latencies, 0.95) / seq_latency,
          "target": "", "unit": "ms"},
-        {"metric": "TTFT p95, completed (incl. queue wait)", "ours": _percentile(ttfts, 0.95),
-         "raw": _percentile([t * 1000 for t in seq_ttfts], 0.95),
-         "ratio": _percentile(ttfts, 0.95) / _percentile([t * 1000 for t in seq_ttfts], 0.95),
+        {"metric": "TTFT p95, completed (incl. queue wait)", "ours": nearest_rank(ttfts, 0.95),
+         "raw": nearest_rank([t * 1000 for t in seq_ttfts], 0.95),
+         "ratio": nearest_rank(ttfts, 0.95) / nearest_rank([t * 1000 for t in seq_ttfts], 0.95),
          "target": "", "unit": "ms"},
         {"metric": "aggregate model tokens/s, parallel HTTP vs sequential in-process",
          "ours": concurrent_rate, "raw": sequential_rate,

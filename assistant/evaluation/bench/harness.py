@@ -88,6 +88,8 @@ def resolve(name: str) -> Callable[..., dict[str, Any]]:
 
 def run_in_child(name: str, *, quick: bool, timeout: float) -> dict[str, Any]:
     """Run one benchmark in `manage.py bench --child NAME` on a fresh temporary data dir."""
+    from django.conf import settings
+
     with tempfile.TemporaryDirectory(prefix=f"rag-bench-{name}-") as data_dir:
         out = Path(data_dir) / "result.json"
         env = {**os.environ, "RAG_DATA_DIR": data_dir}
@@ -103,7 +105,7 @@ def run_in_child(name: str, *, quick: bool, timeout: float) -> dict[str, Any]:
             capture_output=True,
             text=True,
             timeout=timeout,
-            cwd=Path(__file__).resolve().parents[2],
+            cwd=settings.BASE_DIR,  # where manage.py is
         )
         elapsed = time.monotonic() - started
         if completed.returncode != 0 or not out.exists():

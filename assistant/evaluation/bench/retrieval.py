@@ -34,6 +34,7 @@ from assistant.backends.vectorstore import (
     SparseVector,
     prefetch_limit,
 )
+from assistant.evaluation.metrics import nearest_rank
 
 DIM = 384
 COLLECTIONS = 20
@@ -87,7 +88,7 @@ def _points(n: int, seed: int) -> list[ChunkPoint]:
 def _percentiles(samples: Sequence[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     p50 = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    p95 = nearest_rank(ordered, 0.95)
     return p50 * 1000, p95 * 1000
 
 

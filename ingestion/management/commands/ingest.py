@@ -55,7 +55,7 @@ class Command(BaseCommand):
             raise CommandError("no file to ingest")
         worker = self._start_embedded_worker() if options["wait"] else None
         try:
-            outcomes = self._upload(collection, files)
+            outcomes = documents_upload(collection=collection, files=files, uploaded_by=None)
             if options["wait"]:
                 self._wait(outcomes, timeout=options["timeout"])
             failed = self._report(outcomes)
@@ -77,7 +77,8 @@ class Command(BaseCommand):
     def _start_embedded_worker(self) -> Any:
         if not settings.RAG_EMBEDDED_BROKER:
             return None  # server mode: the workers run elsewhere; we only watch the database
-        from assistant.backends.vectorstore import VectorStoreUnavailable, get_vector_store
+        from assistant.backends.vectorstore import VectorStoreUnavailable
+        from assistant.backends.vectorstore_factory import get_vector_store
         from assistant.celery import app
         from assistant.embedded_worker import EmbeddedWorker
 
@@ -92,17 +93,6 @@ class Command(BaseCommand):
         worker = EmbeddedWorker(app)
         worker.start()
         return worker
-
-    def _upload(self, collection: Collection, files: list[tuple[Path, str]]) -> list[UploadOutcome]:
-        outcomes: list[UploadOutcome] = []
-        for path, name in files:
-            with path.open("rb") as handle:
-                outcomes.extend(
-                    documents_upload(
-                        collection=collection, files=[(handle, name)], uploaded_by=None
-                    )
-                )
-        return outcomes
 
     def _wait(self, outcomes: list[UploadOutcome], *, timeout: float) -> None:
         ids = [o.document.pk for o in outcomes if o.document is not None]

@@ -10,8 +10,3 @@ from tests.ingestion.pipeline import corpus
 @pytest.fixture(scope="session")
 def good_corpus(tmp_path_factory) -> dict[str, tuple[Path, str]]:
     return corpus.good_files(tmp_path_factory.mktemp("good"))
-
-
-def count_words(text: str) -> int:
-    """A stand-in tokenizer: chunking only needs a monotonic token count."""
-    return len(text.split())

@@ -9,7 +9,7 @@ import pytest
 
 from ingestion.pipeline.chunk import chunk_document, document_text
 from ingestion.pipeline.parse import ParsedDocument, ParsedElement
-from tests.ingestion.pipeline.conftest import count_words
+from tests.fixtures.word_count import count_words
 
 
 def _doc(*elements: ParsedElement) -> ParsedDocument:

@@ -8,7 +8,7 @@ import pytest
 
 from ingestion.pipeline.chunk import chunk_document
 from ingestion.pipeline.parse import parse_document
-from tests.ingestion.pipeline.conftest import count_words
+from tests.fixtures.word_count import count_words
 
 DEMO = Path(__file__).resolve().parents[3] / "ingestion" / "demo_files"
 

@@ -7,8 +7,8 @@ import pytest
 from ingestion.pipeline import filetypes
 from ingestion.pipeline.chunk import chunk_document, document_text
 from ingestion.pipeline.parse import detect_mime_type, parse_document
+from tests.fixtures.word_count import count_words
 from tests.ingestion.pipeline import corpus
-from tests.ingestion.pipeline.conftest import count_words
 
 EXPECTED_MIME = {
     "handbook.pdf": filetypes.PDF,

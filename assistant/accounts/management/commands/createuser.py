@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assistant.accounts.services import AccountError, user_create_or_update
 from assistant.accounts.roles import ROLES
+from assistant.accounts.services import AccountError, user_create_or_update
 
 
 class Command(BaseCommand):

@@ -1,7 +1,9 @@
-"""`manage.py evaluate retrieval|answers`: quality figures measured the same way every time.
+"""`manage.py evaluate retrieval|answers|grounding`: quality figures measured the same way every
+time.
 
-Each subcommand has its own parser and handler (`_retrieval`, `_answers`): add a subcommand by
-adding both. Results go to RAG_DATA_DIR/eval/ as JSON and Markdown.
+Each subcommand has its own parser and handler (`_retrieval`, `_answers`, `_grounding`): add a
+subcommand by adding both. retrieval and answers write RAG_DATA_DIR/eval/ as JSON and Markdown;
+grounding prints its Markdown table.
 """
 
 import json
@@ -121,8 +123,8 @@ class Command(BaseCommand):
 
     def _grounding(self, options: dict[str, Any]) -> None:
         """Keyword/answer recall, supported sentences, refusal accuracy and latency per path."""
-        from assistant.evaluation.grounding_set import build_eval_set
         from assistant.evaluation.grounding import evaluate_answers, format_report
+        from assistant.evaluation.grounding_set import build_eval_set
 
         paths = [p.strip() for p in options["paths"].split(",") if p.strip()]
         unknown = sorted(set(paths) - {"quote", "generated", "auto"})
@@ -196,9 +198,9 @@ def _model_factory(path: str) -> Any:
 
 def _model_generate() -> tuple[Any, tuple[str, ...]]:
     """generate(question, passages) through the configured LLM and the chat's prompt builder."""
-    from assistant.backends.llm import get_llm
-    from assistant.backends.model_registry import current_model_spec
     from assistant.backends.language import detect_language
+    from assistant.backends.llm_factory import get_llm
+    from assistant.backends.model_registry import current_model_spec
     from assistant.chat.prompting import Source, build_prompt
 
     llm = get_llm()

@@ -31,8 +31,7 @@ class Command(BaseCommand):
             {"start": options.get("start") or "", "end": options.get("end") or ""}
         )
         if period is None:
-            errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
-            raise CommandError(f"Invalid period: {errors}")
+            raise CommandError(f"Invalid period: {form.error_text()}")
         return period
 
     def _drift(self, options: dict[str, Any]) -> None:

@@ -1,8 +1,9 @@
-"""The project's own PII evaluation set and its precision/recall per entity type.
+"""The project's own PII evaluation set and the redactor's precision/recall per entity type.
 
 Identifiers are generated valid with python-stdnum (and phonenumbers), placed in realistic French
 and English sentences; negatives hold look-alike numbers whose checksum is wrong. Deterministic
-for a given seed. Run with ``python manage.py bench redact --quality`` or evaluate().
+for a given seed. evaluate() scores privacy.redaction's redactor on it (tests/privacy runs it on a
+small slice); the redaction benchmark (bench/redact.py) builds its texts from the same sentences.
 """
 
 from __future__ import annotations

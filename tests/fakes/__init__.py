@@ -1,0 +1,1 @@
+"""Test doubles the test settings register with the product's factories (tests/settings.py)."""
