@@ -27,6 +27,12 @@ from assistant.envconfig import (
     env_str,
     env_url,
 )
+from assistant.private_files import (
+    PRIVATE_DIR_MODE,
+    PRIVATE_FILE_MODE,
+    PRIVATE_UMASK,
+    private_directory,
+)
 
 # Nothing may reach the internet at run time: no model hub, no telemetry, no suffix-list download.
 # These must be set before transformers/unstructured/tldextract are imported, hence here.
@@ -37,9 +43,16 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("SCARF_NO_ANALYTICS", "true")
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
+# Everything the product writes is for its own user only (0600 files, 0700 folders): the SQLite
+# database and its -wal/-shm files, uploads, exports, audit checkpoints, the embedded broker,
+# Qdrant's files. A umask rather than a chmod after the fact: no moment where a new file is
+# world-readable, and it covers files that libraries create too. Set here because every entry
+# point (manage.py, wsgi, asgi, `celery -A assistant`, pytest) imports settings before writing.
+os.umask(PRIVATE_UMASK)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env_path("RAG_DATA_DIR", BASE_DIR / "var")
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+private_directory(DATA_DIR)  # also closes an older install's folder to other users
 
 
 def _secret_key() -> str:
@@ -208,6 +221,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True  # works before collectstatic too (tests, first start)
 MEDIA_ROOT = DATA_DIR / "files"
+# Uploaded documents, whatever umask the process was started with.
+FILE_UPLOAD_PERMISSIONS = PRIVATE_FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = PRIVATE_DIR_MODE
 
 # --- Celery --------------------------------------------------------------------------------
 # Empty = embedded broker: kombu's SQLAlchemy transport on a SQLite file in RAG_DATA_DIR, consumed
@@ -271,6 +287,9 @@ RAG_MAX_PAGES = env_int("RAG_MAX_PAGES", 5000, minimum=1)
 # A running ingest job whose heartbeat is older than this is presumed dead and requeued.
 RAG_INGEST_STALE_SECONDS = env_int("RAG_INGEST_STALE_SECONDS", 900, minimum=1)
 RAG_INGEST_MAX_RETRIES = env_int("RAG_INGEST_MAX_RETRIES", 8, minimum=0)
+# The company's own hosts (and their subdomains): a link to any other host in a document flags it
+# as possibly injected, and an answer never shows one. Empty: every external link counts.
+RAG_TRUSTED_HOSTS = [h.lower() for h in env_list("RAG_TRUSTED_HOSTS", [])]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -284,6 +303,13 @@ RAG_MAX_ANSWER_TOKENS = env_int("RAG_MAX_ANSWER_TOKENS", 256, minimum=16)
 RAG_TTFT_BUDGET_S = env_float("RAG_TTFT_BUDGET_S", 3.0, minimum=0.1)
 RAG_MAX_QUESTION_CHARS = env_int("RAG_MAX_QUESTION_CHARS", 2000, minimum=10)
 RAG_QUEUE_SIZE = env_int("RAG_QUEUE_SIZE", 4, minimum=1)
+# Generation places one user may hold at once (running or waiting): one person cannot fill the
+# queue. Beyond it, auto mode quotes and generated mode answers 429 (assistant.chat.admission).
+RAG_QUEUE_PER_USER = env_int("RAG_QUEUE_PER_USER", 1, minimum=1)
+# A place whose answer stream is not opened within this many seconds is released. The chat page
+# opens the stream as soon as the ask response is swapped in (htmx's SSE extension), milliseconds
+# later; an expired reservation's stream later asks for a new place at the back of the queue.
+RAG_QUEUE_OPEN_TIMEOUT_S = env_float("RAG_QUEUE_OPEN_TIMEOUT_S", 5.0, minimum=0.1)
 RAG_RATE_LIMIT_PER_MINUTE = env_int("RAG_RATE_LIMIT_PER_MINUTE", 20, minimum=1)
 
 # --- Semantic cache (assistant.chat.semantic_cache) -----------------------------------------------
@@ -297,6 +323,25 @@ RAG_CACHE_MAX_CANDIDATES = env_int("RAG_CACHE_MAX_CANDIDATES", 200, minimum=1)
 
 # --- Privacy -----------------------------------------------------------------------------------
 RAG_AUDIT_HMAC_KEY = env_str("RAG_AUDIT_HMAC_KEY", "") or SECRET_KEY
+# Signed checkpoints of the audit chain, kept outside the database (privacy.checkpoints): one every
+# RAG_AUDIT_CHECKPOINT_EVERY events (0 = only `audit checkpoint` and the privacy.audit_checkpoint
+# task), appended to RAG_AUDIT_CHECKPOINT_DIR/checkpoints.jsonl (empty = RAG_DATA_DIR/audit, read
+# at each use), and with RAG_AUDIT_SYSLOG also sent to syslog: a socket path or host:port (UDP).
+RAG_AUDIT_CHECKPOINT_EVERY = env_int("RAG_AUDIT_CHECKPOINT_EVERY", 100, minimum=0)
+_checkpoint_dir = env_str("RAG_AUDIT_CHECKPOINT_DIR", "").strip()
+RAG_AUDIT_CHECKPOINT_DIR = Path(_checkpoint_dir).expanduser().resolve() if _checkpoint_dir else None
+RAG_AUDIT_SYSLOG = env_bool("RAG_AUDIT_SYSLOG", False)
+RAG_AUDIT_SYSLOG_ADDRESS = env_str("RAG_AUDIT_SYSLOG_ADDRESS", "/dev/log").strip()
+_syslog_host, _, _syslog_port = RAG_AUDIT_SYSLOG_ADDRESS.rpartition(":")
+if not RAG_AUDIT_SYSLOG_ADDRESS.startswith("/") and not (_syslog_host and _syslog_port.isdigit()):
+    raise ImproperlyConfigured(
+        f"RAG_AUDIT_SYSLOG_ADDRESS={RAG_AUDIT_SYSLOG_ADDRESS!r}: expected a socket path"
+        " (/dev/log) or host:port"
+    )
+# Encryption at rest of conversation text (assistant.chat.fieldkeys): a file outside the database
+# with Fernet keys, one per line, the first encrypts; owner-only permissions. Empty = plaintext.
+_field_key_file = env_str("RAG_FIELD_KEY_FILE", "").strip()
+RAG_FIELD_KEY_FILE = str(Path(_field_key_file).expanduser().resolve()) if _field_key_file else ""
 RAG_REVIEW_SAMPLE_RATE = env_float("RAG_REVIEW_SAMPLE_RATE", 0.05, minimum=0, maximum=1)
 RAG_REVIEW_LOW_SCORE = env_float("RAG_REVIEW_LOW_SCORE", 0.45, minimum=0, maximum=1)
 # Share of answered exchanges scored asynchronously by the model-as-judge (assistant.chat.judge).
@@ -364,7 +409,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # A 403 is one line (method, path, user id), never a traceback: assistant/request_logging.py.
+    "filters": {"forbidden": {"()": "assistant.request_logging.ForbiddenOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL.upper()},
-    "loggers": {"axes": {"level": "WARNING"}, "presidio-analyzer": {"level": "ERROR"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "presidio-analyzer": {"level": "ERROR"},
+        "django.request": {"filters": ["forbidden"]},
+        "django.security.csrf": {"filters": ["forbidden"]},
+    },
 }

@@ -94,6 +94,8 @@ def chunk_points(
                 "page_start": chunk.page_start,
                 "page_end": chunk.page_end,
                 "lang": lang,
+                "injection_flagged": chunk.injection_flagged,
+                "injection_reasons": list(chunk.injection_reasons or []),
             },
         )
         for chunk, vector in zip(chunks, vectors, strict=True)
@@ -266,7 +268,12 @@ def _redact_if_required(document: Document, drafts: list[Any], lang: str) -> lis
 
 
 def _write_chunks(document: Document, drafts: Sequence[Any]) -> list[Chunk]:
-    """Replace this version's chunk rows (a redelivered job rewrites the same ids)."""
+    """Replace this version's chunk rows (a redelivered job rewrites the same ids), each flagged
+    when it carries instruction-like text (ingestion.pipeline.injection)."""
+    from ingestion.pipeline.injection import injection_reasons
+
+    trusted = settings.RAG_TRUSTED_HOSTS
+    reasons = [injection_reasons(draft.text, trusted_hosts=trusted) for draft in drafts]
     with transaction.atomic():
         if not Document.objects.filter(pk=document.pk).exists():
             raise JobGone
@@ -285,6 +292,8 @@ def _write_chunks(document: Document, drafts: Sequence[Any]) -> list[Chunk]:
                     char_end=max(0, draft.char_end),
                     token_count=max(0, draft.token_count),
                     point_id=point_id_for(document.pk, document.version, position),
+                    injection_flagged=bool(reasons[position]),
+                    injection_reasons=reasons[position],
                 )
                 for position, draft in enumerate(drafts)
             ]

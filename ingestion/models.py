@@ -149,6 +149,10 @@ class Chunk(models.Model):
     char_end = models.PositiveIntegerField()
     token_count = models.PositiveIntegerField()
     point_id = models.CharField(max_length=64, unique=True)
+    # Instruction-like text found at ingestion (ingestion.pipeline.injection): the chunk is still
+    # indexed, but the chat treats it as untrusted data.
+    injection_flagged = models.BooleanField(default=False)
+    injection_reasons = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["document", "version", "index"]

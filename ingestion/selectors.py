@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet
 
-from ingestion.models import Collection, Document, IngestJob
+from ingestion.models import Chunk, Collection, Document, IngestJob
 
 
 def collections_readable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Collection]:
@@ -53,6 +53,7 @@ def documents_in_collection(collection: Collection, *, status: str | None = None
         documents = documents.filter(status=status)
     listed = list(documents.order_by("original_name", "-version"))
     attach_latest_jobs(listed)
+    attach_flagged_chunk_counts(listed)
     return listed
 
 
@@ -67,8 +68,24 @@ def attach_latest_jobs(documents: list[Document]) -> None:
         document.latest_job = latest.get(document.pk)  # type: ignore[attr-defined]
 
 
+def attach_flagged_chunk_counts(documents: list[Document]) -> None:
+    """`.flagged_chunks` on each document: its chunks (of its own version) that carry
+    instruction-like text (Chunk.injection_flagged)."""
+    counts: dict[tuple[int, int], int] = {}
+    rows = (
+        Chunk.objects.filter(document__in=documents, injection_flagged=True)
+        .values("document_id", "version")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts[(row["document_id"], row["version"])] = row["n"]
+    for document in documents:
+        document.flagged_chunks = counts.get((document.pk, document.version), 0)  # type: ignore[attr-defined]
+
+
 def document_with_latest_job(pk: int) -> Document | None:
     document = Document.objects.select_related("collection").filter(pk=pk).first()
     if document is not None:
         attach_latest_jobs([document])
+        attach_flagged_chunk_counts([document])
     return document

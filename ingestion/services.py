@@ -44,6 +44,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 ZIP_MIME = "application/zip"
+EMPTY_FILE_MESSAGE = "the file is empty (0 bytes): nothing to index"
 
 
 class UploadRejected(Exception):
@@ -125,12 +126,17 @@ def document_upload(
     - identical content (sha256) already in the collection: no new row, status "duplicate";
     - same name, different content: a new version row that supersedes the current one, which is
       retired only once the new version is INDEXED;
-    - content that is no supported type, or empty: a FAILED row with the reason;
-    Raises UploadRejected (nothing stored) when the file is over RAG_MAX_UPLOAD_MB.
+    - content that is no supported type: a FAILED row with the reason;
+    Raises UploadRejected (nothing stored) when the file is over RAG_MAX_UPLOAD_MB or empty.
     """
     name = Path(original_name or getattr(file, "name", "") or "upload").as_posix()[-255:]
     temp, sha256, size = _spool(file, _incoming_dir())
     try:
+        if size == 0:
+            # Every empty file has the same sha256: rejected before the duplicate lookup, or an
+            # empty PDF would be "identical to" an unrelated empty text file. Nothing to index
+            # or retry, so nothing is stored.
+            raise UploadRejected(EMPTY_FILE_MESSAGE)
         return _register(collection, temp, name, sha256, size, uploaded_by)
     finally:
         temp.unlink(missing_ok=True)
@@ -163,13 +169,10 @@ def _register(
         )
     failure = ""
     mime_type = "application/octet-stream"
-    if size == 0:
-        failure = "the file is empty"
-    else:
-        try:
-            mime_type = detect_mime_type(temp, name)
-        except ParseError as exc:
-            failure = str(exc) or "unsupported file type"
+    try:
+        mime_type = detect_mime_type(temp, name)
+    except ParseError as exc:
+        failure = str(exc) or "unsupported file type"
     with transaction.atomic():
         previous = (
             Document.objects.select_for_update()

@@ -111,6 +111,7 @@ class Review(models.Model):
         LOW_SCORE = "low_score", "Low retrieval score"
         PII = "pii", "PII found"
         LOW_SUPPORT = "low_support", "Answer poorly supported by its sources"
+        INJECTION = "injection", "Sentences withheld (suspected prompt injection)"
         SAMPLE = "sample", "Random sample"
 
     # SET_NULL: deleting a conversation must not erase the compliance decision; the redacted text

@@ -44,6 +44,8 @@ def review_reasons(exchange: Exchange, *, pii_found: bool) -> list[str]:
         reasons.append(Review.Reason.PII.value)
     if needs_review(exchange.metrics or {})[0]:
         reasons.append(Review.Reason.LOW_SUPPORT.value)
+    if ((exchange.metrics or {}).get("injection") or {}).get("withheld"):
+        reasons.append(Review.Reason.INJECTION.value)
     return reasons
 
 

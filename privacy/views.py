@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assistant.accounts.roles import COMPLIANCE, role_required
 from privacy import review as review_services
 from privacy import services
+from privacy.exports import neutralise_row
 from privacy.models import Review
 from privacy.selectors import EXPORT_COLUMNS, ReviewFilterForm, review_row, reviews_filtered
 
@@ -168,6 +169,7 @@ def review_export(request: HttpRequest, fmt: str) -> HttpResponse:
         },
     )
     if fmt == "jsonl":
+        # Exact values: JSON lines are read by programs, not spreadsheets (privacy/exports.py).
         lines = (json.dumps(review_row(r), ensure_ascii=False) + "\n" for r in reviews.iterator())
         response = StreamingHttpResponse(lines, content_type="application/x-ndjson")
     else:
@@ -178,10 +180,10 @@ def review_export(request: HttpRequest, fmt: str) -> HttpResponse:
             for review in reviews.iterator():
                 row = review_row(review)
                 yield writer.writerow(
-                    [
+                    neutralise_row(
                         json.dumps(row[c]) if isinstance(row[c], dict | list) else row[c]
                         for c in EXPORT_COLUMNS
-                    ]
+                    )
                 )
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

@@ -34,6 +34,7 @@ Answering = Generator[AnswerEvent, None, str]
 
 if TYPE_CHECKING:
     from assistant.backends.llm import LLM
+    from assistant.chat.grounding.gate import SentenceGate
     from assistant.chat.routing.config import RouteConfig
 
 
@@ -98,6 +99,7 @@ def _generate(
         yield AnswerEvent("queued", str(position))
     attempt: _Attempt | None = None
     pieces: list[str] = []
+    gate: SentenceGate | None = None
     try:
         for route in run.candidates():
             candidate = _prepare_attempt(exchange, route, retrieved, earlier)
@@ -118,14 +120,18 @@ def _generate(
                 continue
             run.answering(route, candidate.llm, begun)
             attempt = candidate
+            # The reader sees generated text only sentence by sentence, once each is checked;
+            # exchange.answer holds what was shown (a cancelled or failed answer keeps only that).
+            gate = _gate(exchange, candidate, mode)
             try:
                 for piece in itertools.chain([first] if first else [], stream):
                     if not pieces:
                         exchange.ttft_ms = elapsed_ms(started)
+                        yield AnswerEvent("checking")
                     pieces.append(piece)
-                    exchange.answer = "".join(pieces)
-                    yield AnswerEvent("token", piece)
-            except LLMError as exc:  # tokens already reached the user: no fallback now
+                    yield from _show(exchange, gate, gate.feed(piece), started)
+                yield from _show(exchange, gate, gate.close(), started)
+            except LLMError as exc:  # text already reached the user: no fallback now
                 run.failed(route, candidate.llm, exc, begun)
                 raise
             run.finished(begun)
@@ -143,15 +149,17 @@ def _generate(
     prompt, masker = attempt.prompt, attempt.masker
     raw = "".join(pieces).strip()
     answer, invalid = drop_invalid_citations(raw, {s.number for s in prompt.sources})
-    exchange.answer = masker(answer)
     exchange.invalid_citation = invalid
     record_usage_and_cost(exchange, attempt.route, attempt.llm, raw, busy_seconds)
     if stopped():
         _mark_cited(exchange)
         return Status.CANCELLED
+    assert gate is not None
     passages = grounded.as_passages(prompt.sources)
-    text, verification = grounded.verify_generated(exchange.answer, passages, language)
-    path, reason = grounded.after_generation(mode, language, verification)
+    text, verification, withheld = grounded.verify_generated(masker(answer), gate.verifier)
+    path, reason = grounded.after_generation(mode, language, verification, withheld=bool(withheld))
+    if withheld:
+        exchange.metrics = {**exchange.metrics, **grounded.injection_metrics(withheld, prompt)}
     if path == Exchange.AnswerPath.QUOTE:
         quote = grounded.quoted(attempt.question, passages, language)
         if quote is None:
@@ -160,7 +168,33 @@ def _generate(
         text, verification = quote
     exchange.metrics = {**exchange.metrics, "path_reason": reason}
     _record(exchange, text, verification, path, scores)
+    if withheld and path != Exchange.AnswerPath.QUOTE:
+        exchange.answer = grounded.with_withheld_note(exchange.answer, len(withheld), language)
     return Status.DONE
+
+
+def _gate(exchange: Exchange, attempt: _Attempt, mode: str) -> SentenceGate:
+    from assistant.chat import grounded
+
+    valid = {s.number for s in attempt.prompt.sources}
+
+    def present(sentence: str) -> str:
+        return attempt.masker(drop_invalid_citations(sentence, valid)[0])
+
+    verifier = grounded.answer_verifier(
+        grounded.as_passages(attempt.prompt.sources), exchange.language
+    )
+    return grounded.sentence_gate(verifier, mode, present)
+
+
+def _show(
+    exchange: Exchange, gate: SentenceGate, released: list[str], started: float
+) -> Generator[AnswerEvent, None, None]:
+    for text in released:
+        if "first_shown_ms" not in exchange.metrics:
+            exchange.metrics = {**exchange.metrics, "first_shown_ms": elapsed_ms(started)}
+        exchange.answer = gate.shown
+        yield AnswerEvent("token", text)
 
 
 @dataclass
@@ -186,7 +220,7 @@ def _prepare_attempt(
     history = [Turn(masker(e.question), masker(e.answer)) for e in earlier]
     question = masker(exchange.question)
     sources = [
-        Source(i + 1, p.document_title, p.page, masker(p.text)) for i, p in enumerate(retrieved)
+        grounded.source_for(i + 1, p, masker, exchange.language) for i, p in enumerate(retrieved)
     ]
     fitted, budget = grounded.fit_sources(
         sources, tokenizer=llm, question=question, language=exchange.language
@@ -224,7 +258,7 @@ def _answer_with_quotes(
     exchange.citations.all().delete()
     masker = _masker(exchange, llm_is_local=True)
     sources = [
-        Source(i + 1, p.document_title, p.page, masker(p.text)) for i, p in enumerate(retrieved)
+        grounded.source_for(i + 1, p, masker, exchange.language) for i, p in enumerate(retrieved)
     ]
     passages = grounded.as_passages(sources)
     quote = grounded.quoted(masker(exchange.question), passages, exchange.language)

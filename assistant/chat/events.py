@@ -19,7 +19,9 @@ GENERATION_FAILED = {
 
 @dataclass(frozen=True)
 class AnswerEvent:
-    kind: str  # "queued" (text = position), "token", "done", "error"
+    # "queued" (text = position), "checking" (the model has begun; its text is being checked),
+    # "token" (checked text the reader may see), "done", "error"
+    kind: str
     text: str = ""
 
 

@@ -7,8 +7,8 @@ registry and the database (collection defaults), so assistant.chat.services stay
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
@@ -21,10 +21,16 @@ from assistant.chat.grounding import (
     ttft_passage_budget,
     verify_answer,
 )
+from assistant.chat.grounding.gate import SentenceGate
+from assistant.chat.grounding.injection import remove_instructions, without_spans
 from assistant.chat.grounding.metrics import verification_to_dict
 from assistant.chat.grounding.paths import MODES, PATH_GENERATED, PATH_QUOTE
-from assistant.chat.grounding.verify import add_missing_citations
-from assistant.chat.prompting import Source, Tokenizer, build_prompt, system_prefix
+from assistant.chat.grounding.sentences import split_sentences
+from assistant.chat.grounding.verify import AnswerVerifier, add_missing_citations
+from assistant.chat.prompting import BuiltPrompt, Source, Tokenizer, build_prompt, system_prefix
+
+if TYPE_CHECKING:
+    from assistant.chat.retrieval import Passage as RetrievedPassage
 
 # Most restrictive first: when several searched collections disagree, the strictest one wins.
 _RESTRICTIVENESS = (PATH_QUOTE, "auto", PATH_GENERATED)
@@ -107,22 +113,78 @@ def fit_sources(
     return sorted(budget.passages), summary
 
 
+def source_for(
+    number: int, passage: RetrievedPassage, masker: Callable[[str], str], language: str
+) -> Source:
+    """A retrieved passage as the prompt, the quotations, the verification and the source panel
+    see it: when it is flagged, without its instructions (assistant.chat.grounding.injection)
+    and marked untrusted."""
+    text = passage.text
+    removed: tuple[str, ...] = ()
+    if passage.flagged:
+        screened = remove_instructions(text, language, trusted_hosts=settings.RAG_TRUSTED_HOSTS)
+        text, removed = screened.text, screened.removed
+    return Source(
+        number,
+        passage.document_title,
+        passage.page,
+        masker(text),
+        untrusted=passage.flagged,
+        removed=tuple(masker(sentence) for sentence in removed),
+    )
+
+
 def as_passages(sources: Sequence[Source]) -> list[Passage]:
-    return [Passage(s.number, s.text, s.title, s.page) for s in sources]
+    return [
+        Passage(s.number, s.text, s.title, s.page, flagged=s.untrusted, removed=s.removed)
+        for s in sources
+    ]
 
 
-def verify_generated(answer: str, passages: Sequence[Passage], lang: str) -> tuple[str, Any]:
-    """(answer with citations added where a sentence copies a source but forgot its [n],
-    its verification)."""
-    verification = verify_answer(answer, passages, lang=lang)
-    repaired = add_missing_citations(answer, verification)
-    if repaired != answer:
-        verification = verify_answer(repaired, passages, lang=lang)
-    return repaired, verification
+def answer_verifier(passages: Sequence[Passage], lang: str) -> AnswerVerifier:
+    return AnswerVerifier(passages, lang=lang)
 
 
-def after_generation(mode: str, lang: str, verification: Verification) -> tuple[str, str]:
-    """Keep the generated answer or switch to quotations (auto mode only)."""
+def sentence_gate(
+    verifier: AnswerVerifier, mode: str, present: Callable[[str], str]
+) -> SentenceGate:
+    """The gate a generated answer streams through: auto mode shows a sentence as it streams only
+    when it is supported (auto may still switch to quotations), generated mode when it is at
+    least weakly backed; the others wait for the final answer."""
+    shown = {"supported"} if mode == "auto" else {"supported", "weak"}
+    return SentenceGate(verifier, frozenset(shown), present)
+
+
+def verify_generated(
+    answer: str, verifier: AnswerVerifier
+) -> tuple[str, Any, list[dict[str, Any]]]:
+    """(the answer without its withheld sentences, with citations added where a sentence copies
+    a source but forgot its [n]; its verification; the withheld sentences with their reasons)."""
+    withheld = []
+    for span in split_sentences(answer, verifier.lang):
+        reasons = verifier.withheld(span.text)
+        if reasons:
+            withheld.append((span, reasons))
+    shown = without_spans(answer, [span for span, _ in withheld]) if withheld else answer
+    verification = verifier.verify(shown)
+    repaired = add_missing_citations(shown, verification)
+    if repaired != shown:
+        verification = verifier.verify(repaired)
+    return repaired, verification, [{"text": s.text, "reasons": r} for s, r in withheld]
+
+
+def after_generation(
+    mode: str, lang: str, verification: Verification, *, withheld: bool = False
+) -> tuple[str, str]:
+    """Keep the generated answer or switch to quotations (auto mode only, and always when a
+    sentence had to be withheld: the model may have followed a document's instructions)."""
+    if mode == "auto" and withheld:
+        from django.utils.translation import gettext as _
+
+        return PATH_QUOTE, _(
+            "Quoted from the documents: the generated answer contained instructions, a request "
+            "for credentials or a link that no trusted source gives."
+        )
     if mode != "auto":
         return choose_path(
             mode, model_languages=(lang,), lang=lang, verification=None, queue_full=False
@@ -134,6 +196,36 @@ def after_generation(mode: str, lang: str, verification: Verification) -> tuple[
         verification=verification,
         queue_full=False,
     )
+
+
+def injection_metrics(withheld: list[dict[str, Any]], prompt: BuiltPrompt) -> dict[str, Any]:
+    """What Exchange.metrics records of withheld sentences (the review queue reads it; the audit
+    redacts it like every metric)."""
+    return {
+        "injection": {
+            "withheld": withheld,
+            "untrusted_sources": [s.number for s in prompt.sources if s.untrusted],
+        }
+    }
+
+
+def with_withheld_note(answer: str, count: int, language: str) -> str:
+    """`answer` followed by a note, in the answer's language, saying that sentences were withheld
+    (appended after verification: the note is ours, not a claim to check)."""
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    with translation.override(language):
+        note = ngettext(
+            "⚠ %(count)d sentence of the generated answer was withheld: it gave instructions, "
+            "asked for credentials or contained a link or contact detail that no trusted source "
+            "gives.",
+            "⚠ %(count)d sentences of the generated answer were withheld: they gave instructions, "
+            "asked for credentials or contained links or contact details that no trusted source "
+            "gives.",
+            count,
+        ) % {"count": count}
+    return f"{answer}\n\n*{note}*" if answer else f"*{note}*"
 
 
 def quoted(question: str, passages: Sequence[Passage], lang: str) -> tuple[str, Any] | None:

@@ -1,7 +1,9 @@
 """Chat records: a conversation holds exchanges (one question, one answer) with their citations.
 
 These rows are the user's own history and hold the original text. The audit trail (privacy app)
-keeps only redacted copies and survives the deletion of a conversation.
+keeps only redacted copies and survives the deletion of a conversation. With RAG_FIELD_KEY_FILE
+set, the free text (titles, questions, answers, feedback reasons, the metrics that quote the
+answer, the cache's key terms) is encrypted at rest by the fields of assistant.chat.fields.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from assistant.chat.fields import DigestCharField, EncryptedJSONField, EncryptedTextField
+
 
 class Conversation(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations"
     )
-    title = models.CharField(max_length=200, blank=True)
+    title = EncryptedTextField(blank=True)
     collections = models.ManyToManyField("ingestion.Collection", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -50,9 +54,9 @@ class Exchange(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exchanges"
     )
-    question = models.TextField()
+    question = EncryptedTextField()
     language = models.CharField(max_length=8, default="en")
-    answer = models.TextField(blank=True)
+    answer = EncryptedTextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     answer_path = models.CharField(
         max_length=16, choices=AnswerPath.choices, default=AnswerPath.GENERATED
@@ -70,8 +74,11 @@ class Exchange(models.Model):
     retrieval_ms = models.FloatField(null=True, blank=True)
     ttft_ms = models.FloatField(null=True, blank=True)
     total_ms = models.FloatField(null=True, blank=True)
-    # Automatic quality metrics on every exchange (citation coverage, groundedness, ...).
-    metrics = models.JSONField(default=dict, blank=True)
+    # Automatic quality metrics on every exchange (citation coverage, groundedness, ...). They
+    # quote the answer's sentences, so only the members the KPI selectors read in SQL stay clear.
+    metrics = EncryptedJSONField(
+        default=dict, blank=True, clear_keys=("citation_coverage", "groundedness")
+    )
     # Routing (assistant.chat.routing): the route that answered, every attempt in order (route,
     # model, outcome, error, ms) so a fallback records both, and the estimated cost in
     # RAG_COST_CURRENCY.
@@ -83,7 +90,7 @@ class Exchange(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="cache_hits"
     )
     feedback = models.SmallIntegerField(null=True, blank=True)  # +1 / -1
-    feedback_reason = models.TextField(blank=True)
+    feedback_reason = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -135,7 +142,8 @@ class CachedAnswer(models.Model):
     embed_model = models.CharField(max_length=200)
     embedding = models.BinaryField()  # float32, L2-normalised
     # Numbers and other exact terms of the question: a paraphrase must carry the same ones.
-    key_terms = models.CharField(max_length=500, blank=True)
+    # Compared for equality only, so stored as a keyed digest when encryption is on.
+    key_terms = DigestCharField(max_length=500, blank=True)
     collections = models.ManyToManyField("ingestion.Collection", related_name="+")
     hits = models.PositiveIntegerField(default=0)
     last_hit_at = models.DateTimeField(null=True, blank=True)

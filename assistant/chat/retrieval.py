@@ -22,6 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from assistant.backends.vectorstore import SearchHit
 from ingestion.models import Chunk, Document
+from ingestion.pipeline.injection import REASONS, injection_reasons
 from ingestion.selectors import readable_collection_ids
 
 MERGE_MAX_CHUNKS = 3  # a merged passage never grows past this many neighbouring chunks
@@ -44,6 +45,13 @@ class Passage:
     text: str
     score: float  # dense cosine similarity of the best chunk (0..1)
     fused_rank: int
+    # Instruction-like text (ingestion.pipeline.injection): stored on its chunks at ingestion and
+    # looked for again here (chunks indexed before the check existed, RAG_TRUSTED_HOSTS changed).
+    injection_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.injection_reasons)
 
 
 @dataclass
@@ -183,6 +191,9 @@ def _passage(group: list[tuple[int, float, Chunk]]) -> Passage:
         end = chunk.char_end
     document = best[2].document
     pages = [p for _, _, c in group for p in (c.page_start, c.page_end) if p is not None]
+    found = set(injection_reasons(text, trusted_hosts=settings.RAG_TRUSTED_HOSTS))
+    for _, _, chunk in group:
+        found.update(chunk.injection_reasons or [])
     return Passage(
         chunk_ids=[c.pk for _, _, c in group],
         chunk_id=best[2].pk,
@@ -197,6 +208,7 @@ def _passage(group: list[tuple[int, float, Chunk]]) -> Passage:
         text=text,
         score=max(score for _, score, _ in group),
         fused_rank=best[0],
+        injection_reasons=[reason for reason in REASONS if reason in found],
     )
 
 

@@ -66,8 +66,9 @@ def create_exchange(
 
     `mode` (generated | quote | auto) overrides the searched collections' default answer mode.
     Only a question that will be generated takes a place in the generation queue: quote mode never
-    waits, and auto mode answers with quotations when the queue is full. Raises QuestionInvalid,
-    RateLimited (caller answers 429) or QueueFull (503, generated mode only). Requested
+    waits, and auto mode answers with quotations when the queue is full or the user already holds
+    their share of it (RAG_QUEUE_PER_USER). Raises QuestionInvalid, RateLimited (caller answers
+    429), ShareExceeded (429) or QueueFull (503); the last two in generated mode only. Requested
     collection ids the user may not read are dropped; None or empty means all readable ones.
     """
     from django.utils.translation import gettext as _
@@ -92,7 +93,7 @@ def create_exchange(
     if cache_hit is not None:  # served at once: no retrieval, no place in the generation queue
         path, reason, admitted = Exchange.AnswerPath.CACHE, "", False
     else:
-        path, reason, admitted = plan_and_admit(mode, language, str(public_id))
+        path, reason, admitted = plan_and_admit(mode, language, str(public_id), owner=user.pk)
     try:
         with transaction.atomic():
             if conversation is None or conversation.user_id != user.pk:
@@ -204,28 +205,43 @@ def _answer(
     status it ends with."""
     from assistant.chat.answering import answer
 
-    if exchange.metrics.get("planned_path") == Exchange.AnswerPath.CACHE:
+    planned = exchange.metrics.get("planned_path")
+    if planned == Exchange.AnswerPath.CACHE:
         if semantic_cache.serve(exchange, started):
             return Exchange.Status.DONE
-        _plan_without_cache(exchange)
+        _plan_again(exchange, cache_missed=True)
+    elif planned == Exchange.AnswerPath.GENERATED and not generation_queue.claim(
+        str(exchange.public_id)
+    ):
+        _plan_again(exchange, cache_missed=False)  # its place expired before the stream opened
     return (yield from answer(exchange, started, stopped))
 
 
-def _plan_without_cache(exchange: Exchange) -> None:
-    """The cache entry chosen at admission may no longer be served (a document changed, a review
-    rejected it): plan the path as create_exchange would have, queue place included."""
+def _plan_again(exchange: Exchange, *, cache_missed: bool) -> None:
+    """Plan the path as create_exchange would have, queue place included, when the plan made at
+    admission no longer holds: the cache entry may no longer be served (a document changed, a
+    review rejected it), or the queue place expired before the stream opened (the old place is
+    never given back: a new one comes at the back of the queue). Too late for a 503 or a 429:
+    without a place the answer is made of quotations, which need none."""
     from assistant.chat.grounding.paths import busy_reason
 
     mode = exchange.metrics.get("answer_mode", "auto")
+    key = str(exchange.public_id)
     try:
-        path, reason, _admitted = plan_and_admit(mode, exchange.language, str(exchange.public_id))
-    except QueueFull:  # too late for a 503: quotations need no queue place
-        path, reason = Exchange.AnswerPath.QUOTE, busy_reason()
+        path, reason, admitted = plan_and_admit(
+            mode, exchange.language, key, owner=exchange.user_id
+        )
+    except QueueFull:
+        path, reason, admitted = Exchange.AnswerPath.QUOTE, busy_reason(), False
+    if admitted:
+        generation_queue.claim(key)  # its stream is open: this place never expires
     exchange.answer_path = path
-    cached = {**exchange.metrics.get("cache", {}), "served": False}
-    exchange.metrics = {
-        **exchange.metrics, "planned_path": str(path), "path_reason": reason, "cache": cached,
-    }  # fmt: skip
+    metrics = {**exchange.metrics, "planned_path": str(path), "path_reason": reason}
+    if cache_missed:
+        metrics["cache"] = {**exchange.metrics.get("cache", {}), "served": False}
+    else:
+        metrics["queue_place_expired"] = True
+    exchange.metrics = metrics
 
 
 def exchange_finish(exchange: Exchange, started: float, status: str) -> None:

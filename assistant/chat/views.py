@@ -18,12 +18,13 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from assistant.accounts.roles import EMPLOYEE, role_required
 from assistant.chat import services
-from assistant.chat.admission import QueueFull, RateLimited
+from assistant.chat.admission import QueueFull, RateLimited, ShareExceeded
 from assistant.chat.models import Citation, Conversation, Exchange
 from assistant.chat.rendering import highlight_passage, highlight_span, render_answer
 from ingestion.models import Document
@@ -81,6 +82,11 @@ def chat(request: HttpRequest, conversation_id: int | None = None) -> HttpRespon
     collections = list(collections_readable_by(request.user))
     selected = set(conversation.collections.values_list("id", flat=True)) if conversation else set()
     exchanges = list(conversation.exchanges.all()) if conversation else []
+    # Each stored exchange goes through the same partial and context as the streamed "done"
+    # event, so a reload shows every note the live answer showed (path note, support warning).
+    rendered = [
+        render_to_string(f"{PAGE}#exchange", exchange_context(e), request) for e in exchanges
+    ]
     return render(
         request,
         PAGE,
@@ -89,7 +95,7 @@ def chat(request: HttpRequest, conversation_id: int | None = None) -> HttpRespon
             "selected": selected or {c.pk for c in collections},
             "conversation": conversation,
             "conversations": Conversation.objects.filter(user=request.user)[:50],  # type: ignore[misc]
-            "exchanges": [exchange_context(e) for e in exchanges],
+            "exchanges_html": rendered,
         },
     )
 
@@ -122,10 +128,23 @@ def ask(request: HttpRequest) -> HttpResponse:
     except RateLimited as exc:
         message = _("You are asking too fast. Please wait a minute and try again.")
         return _ask_error(request, message, 429, Retry_After=str(exc.retry_after))
+    except ShareExceeded as exc:  # 429: this user's own excess; the service is not saturated
+        message = ngettext(
+            "You already have as many questions waiting for a generated answer as one person "
+            "may (%(limit)d). Let one finish or stop it, then try again in %(seconds)d second.",
+            "You already have as many questions waiting for a generated answer as one person "
+            "may (%(limit)d). Let one finish or stop it, then try again in %(seconds)d seconds.",
+            exc.retry_after,
+        ) % {"limit": exc.limit, "seconds": exc.retry_after}
+        return _ask_error(request, message, 429, Retry_After=str(exc.retry_after))
     except QueueFull as exc:
-        message = _(
-            "The assistant is busy answering other questions. Please try again in a few seconds."
-        )
+        message = ngettext(
+            "The assistant is busy: %(ahead)d questions are ahead of yours and the queue is "
+            "full. Please try again in %(seconds)d second.",
+            "The assistant is busy: %(ahead)d questions are ahead of yours and the queue is "
+            "full. Please try again in %(seconds)d seconds.",
+            exc.retry_after,
+        ) % {"ahead": exc.ahead, "seconds": exc.retry_after}
         return _ask_error(request, message, 503, Retry_After=str(exc.retry_after))
     if not getattr(request, "htmx", False):
         # Without JavaScript: answer in this request, then show the conversation.
@@ -146,8 +165,9 @@ def _sse(event: str, data: str) -> bytes:
 @require_GET
 @never_cache
 def stream(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Server-sent events: "queued" (position), "token" (escaped text), then "done" carrying the
-    rendered answer (sanitised markdown with citation links) or "failed"."""
+    """Server-sent events: "queued" (position, then a note while the model writes), "token"
+    (escaped text: whole sentences once checked), then "done" carrying the rendered answer
+    (sanitised markdown with citation links) or "failed"."""
     from django.utils.html import escape
 
     exchange = _exchange_for(request, public_id)
@@ -159,6 +179,9 @@ def stream(request: HttpRequest, public_id: str) -> HttpResponse:
         for event in services.stream_answer(exchange, should_stop=disconnected):
             if event.kind == "token":
                 yield _sse("token", str(escape(event.text)))
+            elif event.kind == "checking":  # the model writes; nothing is shown unchecked
+                message = _("Writing the answer: each sentence appears once it is checked.")
+                yield _sse("queued", str(escape(message)))
             elif event.kind == "queued" and event.text != last_queued:
                 last_queued = event.text
                 message = _("Waiting for the assistant: %(n)s question(s) ahead.") % {

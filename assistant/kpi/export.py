@@ -1,8 +1,10 @@
 """CSV export of the daily series: one row per day, one column per KPI.
 
-Cells are dates, integers or decimals, and empty when a KPI has no value that day: nothing a
-spreadsheet could read as a formula. Route and price names come from data and settings, so
-header names made from them keep only [A-Za-z0-9_.-].
+Cells are dates, integers or decimals, and empty when a KPI has no value that day. Route and
+price names come from data and settings, so header names made from them keep only
+[A-Za-z0-9_.-]. Every cell still goes through privacy.exports.neutralise_row, the one guard of
+all our CSV exports, so a text column added later cannot carry a formula; a number, even a
+negative one, stays a number.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from assistant.kpi.costing import (
     self_hosted_per_request,
 )
 from assistant.kpi.selectors import PATHS, REVIEW_STATES, DailyKpis, Kpis
+from privacy.exports import neutralise_row
 
 Column = tuple[str, Callable[[Kpis], float | int | None]]
 
@@ -95,6 +98,6 @@ def write_csv(out: IO[str], daily: DailyKpis) -> int:
     writer = csv.writer(out)
     count = -1
     for row in csv_rows(daily):
-        writer.writerow(row)
+        writer.writerow(neutralise_row(row))
         count += 1
     return count

@@ -12,6 +12,8 @@ from assistant.chat.admission import generation_queue
 from assistant.chat.models import Exchange
 from assistant.chat.services import REFUSAL, answer_question
 
+LONG_BACKED_SENTENCE = "Employees receive 27 days of paid annual leave per year [1]."
+
 
 @pytest.mark.django_db
 def test_refusal_does_not_call_the_model_and_is_recorded(chat_users, settings):
@@ -80,7 +82,8 @@ def test_follow_up_uses_the_conversation(chat_users):
 @pytest.mark.django_db
 def test_html_in_model_output_is_escaped_in_the_page(chat_users, client_for, settings):
     settings.RAG_FAKE_LLM_REPLY = (
-        "Answer <script>alert(1)</script> <img src=x onerror=alert(2)> **bold** [1]"
+        "Employees receive 27 days of paid annual leave per year <script>alert('x')</script> "
+        "**bold** [1]. Look <img src=x onerror=alert(2)> here [1]."
     )
     client = client_for(chat_users["hana"])
     response = client.post(  # generated mode: auto would replace this unsupported answer
@@ -94,6 +97,7 @@ def test_html_in_model_output_is_escaped_in_the_page(chat_users, client_for, set
     assert "&lt;script&gt;" in body  # tokens are streamed escaped
     assert "<strong>bold</strong>" in body  # the final answer is rendered markdown
     assert 'class="cite"' in body
+    assert "onerror" not in body  # a sentence with a link target no source gives is withheld
 
 
 @pytest.mark.django_db
@@ -152,7 +156,8 @@ def test_empty_or_long_question_gets_a_clear_message(chat_users, client_for, que
 def test_stop_cancels_generation(chat_users, client_for, settings):
     from assistant.chat.services import create_exchange, request_cancel, stream_answer
 
-    settings.RAG_FAKE_LLM_REPLY = " ".join(f"word{i}" for i in range(200))
+    # Sentences reach the reader one by one once checked: a long answer of backed sentences.
+    settings.RAG_FAKE_LLM_REPLY = " ".join([LONG_BACKED_SENTENCE] * 100)
     exchange = create_exchange(user=chat_users["hana"], question="How many days of leave?")
     tokens = 0
     for event in stream_answer(exchange):
@@ -169,7 +174,7 @@ def test_stop_cancels_generation(chat_users, client_for, settings):
 def test_client_disconnect_cancels_generation(chat_users, settings):
     from assistant.chat.services import create_exchange, stream_answer
 
-    settings.RAG_FAKE_LLM_REPLY = " ".join(f"word{i}" for i in range(200))
+    settings.RAG_FAKE_LLM_REPLY = " ".join([LONG_BACKED_SENTENCE] * 100)
     depth = generation_queue.depth()
     exchange = create_exchange(user=chat_users["hana"], question="How many days of leave?")
     assert generation_queue.depth() == depth + 1

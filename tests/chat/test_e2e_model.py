@@ -40,7 +40,8 @@ def test_answer_streams_and_cites_the_right_document_and_page(alice, handbook):
     tokens = [e.text for e in stream_answer(exchange) if e.kind == "token"]
     exchange.refresh_from_db()
     assert exchange.status == Exchange.Status.DONE, exchange.error_message
-    assert len(tokens) > 3  # it streamed piece by piece
+    # Only checked sentences are streamed (none when auto mode keeps them all for the end).
+    assert bool(tokens) == ("first_shown_ms" in exchange.metrics)
     assert exchange.answer.strip()
     top = exchange.citations.get(number=1)
     assert (top.document_title, top.page) == (EXPECTED[0].removesuffix(".pdf"), EXPECTED[1])

@@ -100,8 +100,7 @@ def test_upload_several_files_and_a_zip_queues_each(client_for, ada, collection_
         "one.txt": "queued",
         "two.md": "queued",
         "sub/three.txt": "queued",
-        "empty.txt": "failed",
-    }
+    }  # an empty file is rejected, never stored (tests/ingestion/test_empty_upload.py)
     assert "the file is empty" in page
     assert IngestJob.objects.filter(status="queued").count() == 3
     # a queued row polls its progress fragment

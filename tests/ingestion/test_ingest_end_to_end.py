@@ -97,7 +97,6 @@ def test_failed_new_version_leaves_the_current_one_in_place(collection_a, store)
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
-        ("empty.txt", b"", "empty"),
         ("junk.txt", bytes(range(256)) * 64, ""),
         ("scan.pdf", None, "no text layer"),
     ],

@@ -4,6 +4,7 @@ lets one trial through after the cooldown, closes on its success and reopens on 
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 from prometheus_client import REGISTRY
@@ -17,10 +18,17 @@ QUESTION = "How many days of paid annual leave do employees get?"
 
 
 @pytest.fixture
-def breaker_settings(settings):
+def breaker_settings(settings, monkeypatch):
     settings.RAG_BREAKER_FAILURES = 2
-    settings.RAG_BREAKER_COOLDOWN_S = 0.5
+    # Long enough that a loaded machine never lets it expire by itself: the tests move the
+    # breaker's clock past it instead of sleeping.
+    settings.RAG_BREAKER_COOLDOWN_S = 60
+    _clock.offset = 0.0
+    monkeypatch.setattr(breaker, "time", SimpleNamespace(time=lambda: time.time() + _clock.offset))
     return settings
+
+
+_clock = SimpleNamespace(offset=0.0)  # how far the breaker's clock is ahead of the real one
 
 
 def _ask(user):
@@ -29,7 +37,8 @@ def _ask(user):
 
 
 def _wait_past_cooldown(settings) -> None:
-    time.sleep(settings.RAG_BREAKER_COOLDOWN_S + 0.2)
+    """Move the breaker's clock past the cooldown (it reads time.time() from its module)."""
+    _clock.offset += settings.RAG_BREAKER_COOLDOWN_S + 1
 
 
 def test_breaker_opens_after_consecutive_failures_and_closes_on_a_good_trial(

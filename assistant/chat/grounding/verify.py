@@ -19,7 +19,8 @@ cited passages (assistant.chat.grounding.facts normalises "1 200 €" / "1,200" 
   (from all retrieved passages when the sentence cites none).
 
 Sentences that make no claim (a lead-in ending with ":", a lone citation, one word) are not listed.
-All embeddings come from ONE embed_documents() call per answer.
+A passage flagged as carrying instructions backs a sentence at most weakly. The passages'
+sentences are embedded in one embed_documents() call (AnswerVerifier), the answer's in another.
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ class Passage:
     text: str
     document_title: str = ""
     page: int | None = None
+    # Instruction-like text was found in it (ingestion.pipeline.injection): it backs a sentence
+    # at most weakly, and `removed` holds the sentences taken out of `text` as instructions.
+    flagged: bool = False
+    removed: tuple[str, ...] = ()
 
 
 @dataclass
@@ -174,38 +179,119 @@ def verify_answer(
     `embedder` defaults to the process-wide get_embedder(); it raises EmbedderUnavailable when the
     model cannot be loaded.
     """
-    if embedder is None:
-        from assistant.backends.embedder import get_embedder
+    return AnswerVerifier(passages, lang=lang, embedder=embedder).verify(answer)
 
-        embedder = get_embedder()
-    spans = [s for s in split_sentences(answer, lang) if is_claim(s.text)]
-    index = _PassageIndex(passages, lang)
-    claims = [claim_text(s.text) for s in spans]
-    vectors = _embed(embedder, claims + [u.span.text for u in index.units])
-    similarity = vectors[: len(claims)] @ vectors[len(claims) :].T if index.units else None
 
-    checks: list[SentenceCheck] = []
-    invalid: list[int] = []
-    grounded_scores: list[float] = []
-    for row, (span, clean) in enumerate(zip(spans, claims, strict=True)):
-        numbers = parse_citations(span.text)
-        cited = [n for n in numbers if n in index.passages]
-        invalid += [n for n in numbers if n not in index.passages and n not in invalid]
-        sentence_terms = content_terms(clean, detect_language(clean, default=lang))
-        candidates = []
-        for col, unit in enumerate(index.units):
-            cosine = float(similarity[row, col]) if similarity is not None else 0.0
-            candidates.append(
-                _Candidate(
-                    unit.passage,
-                    unit,
-                    _score(cosine, sentence_terms, unit.terms, index.terms[unit.passage]),
+class AnswerVerifier:
+    """Verification against one set of passages, prepared once (their sentences embedded in one
+    embed_documents() call), then applied to a whole answer or, while it streams, to one
+    sentence at a time. Also decides which answer sentences are withheld (assistant.chat.
+    grounding.injection), since repeating a removed instruction is judged with the same scores."""
+
+    def __init__(self, passages: Sequence[Passage], *, lang: str, embedder: Any = None) -> None:
+        if embedder is None:
+            from assistant.backends.embedder import get_embedder
+
+            embedder = get_embedder()
+        self.lang = lang
+        self.embedder = embedder
+        self.index = _PassageIndex(passages, lang)
+        self.removed = [
+            (text, content_terms(text, detect_language(text, default=lang)))
+            for passage in passages
+            for text in passage.removed
+        ]
+        texts = [u.span.text for u in self.index.units] + [text for text, _ in self.removed]
+        vectors = _embed(embedder, texts)
+        self.unit_vectors = vectors[: len(self.index.units)]
+        self.removed_vectors = vectors[len(self.index.units) :]
+        self.removed_keys = passage_keys(" ".join(text for text, _ in self.removed))
+        self.kept_keys = self.index.keys_of(list(self.index.passages))
+        self._claim_vectors: dict[str, Any] = {}
+
+    def _vectors(self, claims: list[str]) -> Any:
+        import numpy as np
+
+        missing = [c for c in dict.fromkeys(claims) if c not in self._claim_vectors]
+        for claim, vector in zip(missing, _embed(self.embedder, missing), strict=True):
+            self._claim_vectors[claim] = vector
+        if not claims:
+            return np.zeros((0, 1))
+        return np.stack([self._claim_vectors[c] for c in claims])
+
+    def verify(self, answer: str) -> Verification:
+        """The Verification of every claim of `answer`."""
+        lang, index = self.lang, self.index
+        spans = [s for s in split_sentences(answer, lang) if is_claim(s.text)]
+        claims = [claim_text(s.text) for s in spans]
+        vectors = self._vectors(claims)
+        similarity = vectors @ self.unit_vectors.T if index.units and claims else None
+
+        checks: list[SentenceCheck] = []
+        invalid: list[int] = []
+        grounded_scores: list[float] = []
+        for row, (span, clean) in enumerate(zip(spans, claims, strict=True)):
+            numbers = parse_citations(span.text)
+            cited = [n for n in numbers if n in index.passages]
+            invalid += [n for n in numbers if n not in index.passages and n not in invalid]
+            sentence_terms = content_terms(clean, detect_language(clean, default=lang))
+            candidates = []
+            for col, unit in enumerate(index.units):
+                cosine = float(similarity[row, col]) if similarity is not None else 0.0
+                candidates.append(
+                    _Candidate(
+                        unit.passage,
+                        unit,
+                        _score(cosine, sentence_terms, unit.terms, index.terms[unit.passage]),
+                    )
                 )
-            )
-        check, grounded = _judge(span, clean, cited, candidates, index)
-        checks.append(check)
-        grounded_scores.append(grounded)
+            check, grounded = _judge(span, clean, cited, candidates, index)
+            checks.append(check)
+            grounded_scores.append(grounded)
+        return _summary(checks, grounded_scores, invalid)
 
+    def withheld(self, sentence: str) -> list[str]:
+        """Why this answer sentence must not be shown ([] when it may be): the pattern rules of
+        assistant.chat.grounding.injection against the unflagged passages it cites, and
+        "injected" when it is closer to a sentence removed from a passage as an instruction
+        than to anything that remained."""
+        from assistant.chat.grounding.injection import withheld_reasons
+
+        passages = self.index.passages
+        cited = [passages[n] for n in parse_citations(sentence) if n in passages]
+        reasons = withheld_reasons(sentence, [p.text for p in cited if not p.flagged])
+        if self.removed and is_claim(sentence) and self._repeats_removed(claim_text(sentence)):
+            reasons.append("injected")
+        return reasons
+
+    def _repeats_removed(self, clean: str) -> bool:
+        # A number, date or name that only a removed instruction gives ("the subsidy is 999
+        # euros" when the passage says 30), or a sentence closer to a removed one than to any
+        # sentence that remained.
+        for fact in extract_facts(clean):
+            if fact.keys & self.removed_keys and not fact.keys & self.kept_keys:
+                return True
+        vector = self._vectors([clean])[0]
+        terms = content_terms(clean, detect_language(clean, default=self.lang))
+        removed = max(
+            _score(float(vector @ self.removed_vectors[i]), terms, removed_terms, removed_terms)
+            for i, (_text, removed_terms) in enumerate(self.removed)
+        )
+        if removed < SUPPORTED_MIN:
+            return False
+        kept = max(
+            (
+                _score(float(vector @ self.unit_vectors[i]), terms, unit.terms, unit.terms)
+                for i, unit in enumerate(self.index.units)
+            ),
+            default=0.0,
+        )
+        return removed > kept
+
+
+def _summary(
+    checks: list[SentenceCheck], grounded_scores: list[float], invalid: list[int]
+) -> Verification:
     count = len(checks)
     unsupported_numbers: list[str] = []
     for check in checks:
@@ -256,8 +342,13 @@ def _judge(
     if best_cited is not None:
         check.score = round(best_cited.score, 4)
         if not missing and best_cited.score >= WEAK_MIN:
-            supported = best_cited.score >= SUPPORTED_MIN
-            check.status = STATUS_SUPPORTED if supported else STATUS_WEAK
+            # A copy of a passage that carried instructions is not "supported": that passage
+            # may say anything its author wanted the answer to say.
+            trusted = _best(candidates, [n for n in cited if not index.passages[n].flagged])
+            if trusted is not None and trusted.score >= SUPPORTED_MIN:
+                check.status, best_cited = STATUS_SUPPORTED, trusted
+            else:
+                check.status = STATUS_WEAK
             _attach(check, best_cited)
             return check, best_cited.score
     # Backed only by a passage the sentence does not cite: weak, and point at that passage.

@@ -43,6 +43,8 @@ def why_not_cacheable(exchange: Exchange) -> str:
         return "invalid citation"
     if needs_review(exchange.metrics or {})[0]:
         return "needs review"
+    if ((exchange.metrics or {}).get("injection") or {}).get("withheld"):
+        return "sentences withheld"
     if not is_standalone(exchange):
         return "follow-up question"
     if _question_has_pii(exchange):

@@ -247,6 +247,8 @@ def run_concurrency_bench(quick: bool) -> dict[str, Any]:
     overrides = {
         "RAG_LLM_BACKEND": "llamacpp",
         "RAG_RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT),
+        # one bench user sends every request: its fair share must be the whole queue
+        "RAG_QUEUE_PER_USER": str(n),
         "RAG_MIN_SCORE": "0",  # every question is answered by the model, none refused early
         "RAG_CACHE_ENABLED": "false",  # questions repeat: every one must reach the model
         "RAG_TOP_K": "3",
@@ -273,6 +275,7 @@ def run_concurrency_bench(quick: bool) -> dict[str, Any]:
 
     settings.RAG_LLM_BACKEND = "llamacpp"
     settings.RAG_RATE_LIMIT_PER_MINUTE = RATE_LIMIT
+    settings.RAG_QUEUE_PER_USER = n
     settings.RAG_MIN_SCORE = 0.0
     settings.RAG_TOP_K = 3
     settings.RAG_MAX_ANSWER_TOKENS = max_tokens

@@ -1,4 +1,5 @@
 """python manage.py audit verify [--checkpoint FILE]
+audit checkpoint
 audit export --format jsonl|csv [--since DATE] [--output PATH]
 audit purge --before DATE"""
 
@@ -32,8 +33,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
-        verify = sub.add_parser("verify", help="check the hash chain")
-        verify.add_argument("--checkpoint", help="signed checkpoint file from a previous export")
+        verify = sub.add_parser(
+            "verify", help="check the hash chain against every stored signed checkpoint"
+        )
+        verify.add_argument(
+            "--checkpoint", help="also check this signed checkpoint file (from an export)"
+        )
+        sub.add_parser("checkpoint", help="sign the chain head and store it outside the database")
         export = sub.add_parser("export", help="write events and a signed checkpoint")
         export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
         export.add_argument("--since", help="only events from this date (YYYY-MM-DD)")
@@ -59,8 +65,26 @@ class Command(BaseCommand):
         if not report.ok:
             raise CommandError(report.message(), returncode=2)
         self.stdout.write(report.message())
+        if report.count and not report.checkpoints:
+            self.stderr.write(
+                "no signed checkpoint yet: deleting the newest events and moving the chain head"
+                " back would go unnoticed; run `manage.py audit checkpoint`"
+            )
+
+    def _checkpoint(self, options: dict[str, Any]) -> None:
+        from privacy.chain import write_checkpoint
+        from privacy.checkpoints import checkpoint_path
+
+        try:
+            checkpoint = write_checkpoint()
+        except OSError as exc:
+            raise CommandError(f"Cannot write the checkpoint: {exc}") from None
+        self.stdout.write(
+            f"checkpoint of sequence {checkpoint['sequence']} written to {checkpoint_path()}"
+        )
 
     def _export(self, options: dict[str, Any]) -> None:
+        from assistant.private_files import open_private
         from privacy.chain import make_checkpoint, write_export
         from privacy.services import audit_record
 
@@ -68,10 +92,11 @@ class Command(BaseCommand):
         checkpoint = make_checkpoint()
         if options["output"]:
             path = Path(options["output"])
-            with path.open("w", encoding="utf-8", newline="") as out:
+            with open_private(path) as out:
                 count = write_export(out, fmt=options["format"], since=since)
             checkpoint_path = path.with_name(path.name + ".checkpoint.json")
-            checkpoint_path.write_text(json.dumps(checkpoint, indent=2) + "\n")
+            with open_private(checkpoint_path) as out:
+                out.write(json.dumps(checkpoint, indent=2) + "\n")
             self.stderr.write(f"{count} events written to {path}; checkpoint {checkpoint_path}")
         else:
             count = write_export(cast(IO[str], self.stdout), fmt=options["format"], since=since)

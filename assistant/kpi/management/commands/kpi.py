@@ -65,12 +65,13 @@ class Command(BaseCommand):
     def _export(self, options: dict[str, Any]) -> None:
         from assistant.kpi.export import write_csv
         from assistant.kpi.selectors import daily_kpis
+        from assistant.private_files import open_private
 
         period = self._period(options)
         daily = daily_kpis(period)
         if options["output"]:
             path = Path(options["output"])
-            with path.open("w", encoding="utf-8", newline="") as out:
+            with open_private(path) as out:  # 0600, like everything the product writes
                 count = write_csv(out, daily)
             self.stderr.write(f"{count} days written to {path}")
         else:
