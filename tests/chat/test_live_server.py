@@ -90,7 +90,7 @@ def _login(base: str) -> httpx.Client:
 
 
 @pytest.mark.e2e
-def test_waitress_streams_the_answer_token_by_token(live_stack):
+def test_waitress_streams_checked_sentences_as_they_come(live_stack):
     client = _login(live_stack["base"])
     headers = {"X-CSRFToken": client.cookies["csrftoken"], "HX-Request": "true"}
     ask = client.post("/chat/ask", data={"question": QUESTION}, headers=headers)
@@ -102,8 +102,11 @@ def test_waitress_streams_the_answer_token_by_token(live_stack):
         for chunk in response.iter_raw():
             reads.append(chunk.decode())
     body = "".join(reads)
-    token_reads = [r for r in reads if "event: token" in r]
-    assert len(token_reads) > 3  # tokens arrived in separate network reads, not one buffer
+    # Text is released sentence by sentence once checked (issue 20), so the number of token
+    # events is the number of sentences; what matters here is that waitress does not buffer:
+    # a checked sentence reaches the client in its own network read, before the end.
+    early = [r for r in reads if "event: token" in r and "event: done" not in r]
+    assert early, reads
     assert "event: done" not in reads[0] and "event: done" in body
     assert body.index("event: token") < body.index("event: done")
     # alice may not fetch a file from a collection she cannot read
