@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from datetime import timedelta
 from decimal import Decimal
 
@@ -22,6 +23,11 @@ from privacy.models import AuditEvent, Review
 
 ATTACK = '=HYPERLINK("http://evil.example/x","Click")'
 TRIGGERS = ["=", "+", "-", "@", "\t", "\r", "\0"]
+# PostgreSQL refuses NUL in text columns, so a stored value can never start with one there; the
+# neutraliser's handling of NUL is still checked by the unit tests above the database ones.
+STORED_TRIGGERS = (
+    TRIGGERS if "postgres" not in os.environ.get("DATABASE_URL", "") else TRIGGERS[:-1]
+)
 
 
 @pytest.fixture(autouse=True)
@@ -118,7 +124,7 @@ def test_replayed_attack_hyperlink_question_with_negative_feedback(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("trigger", TRIGGERS)
+@pytest.mark.parametrize("trigger", STORED_TRIGGERS)
 def test_review_export_prefixes_each_trigger_in_every_text_column(
     trigger, make_exchange, carl, client_for
 ):
@@ -190,7 +196,7 @@ def test_kpi_export_command_is_safe_and_keeps_negative_numbers(hostile_kpi_day, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("trigger", TRIGGERS)
+@pytest.mark.parametrize("trigger", STORED_TRIGGERS)
 def test_audit_csv_export_prefixes_and_jsonl_keeps_exact_values(trigger, make_exchange, tmp_path):
     event = audit_exchange(make_exchange(question=f"{trigger}WEBSERVICE(1) leave days?"))
     assert event.question.startswith(trigger)
