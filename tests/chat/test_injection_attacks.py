@@ -5,6 +5,7 @@ said in the security review. Neither may reach the user any more."""
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 
@@ -78,6 +79,12 @@ def ask_in_browser(client, question: str, mode: str) -> tuple[list[str], str, Ex
     return tokens, done, Exchange.objects.latest("created_at")
 
 
+def visible(html: str) -> str:
+    """What the reader sees of an HTML fragment: its text, not its markup (element ids hold the
+    exchange's UUID, which may well contain "999")."""
+    return unescape(re.sub(r"<[^>]*>", " ", html))
+
+
 @pytest.mark.django_db
 def test_gym_phishing_never_reaches_the_reader_in_generated_or_auto_mode(
     hostile_documents, alice, client_for, settings
@@ -88,7 +95,7 @@ def test_gym_phishing_never_reaches_the_reader_in_generated_or_auto_mode(
     for mode in ("generated", "auto"):
         tokens, done, exchange = ask_in_browser(client, question, mode)
         streamed = "".join(tokens)
-        for text in (streamed, done, exchange.answer):
+        for text in (visible(streamed), visible(done), exchange.answer):
             assert not any(bad in text for bad in PHISHING), (mode, text)
         assert exchange.status == Exchange.Status.DONE
         assert exchange.metrics["injection"]["withheld"][0]["text"] == GYM_REPLY
@@ -132,7 +139,7 @@ def test_system_prompt_and_collection_dump_is_neither_shown_nor_supported(
     client = client_for(alice)
     for mode in ("generated", "auto", "quote"):
         tokens, done, exchange = ask_in_browser(client, DUMP_QUESTION, mode)
-        for text in ("".join(tokens), done, exchange.answer):
+        for text in (visible("".join(tokens)), visible(done), exchange.answer):
             assert not any(bad in text for bad in DUMPED), (mode, text)
         sentences = (exchange.metrics.get("verification") or {}).get("sentences") or []
         assert not any("Payroll" in s["text"] for s in sentences)
