@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export DO_NOT_TRACK := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install run test test-sqlite test-postgres lint worker bench chromium corpora clean
+.PHONY: install run test test-sqlite test-postgres lint worker beat bench chromium corpora clean
 
 install: $(STAMP)
 
@@ -38,10 +38,12 @@ run: $(STAMP)
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-# Public corpora of `manage.py evaluate retrieval`: French manual pages and the Python docs.
+# Public corpora of `manage.py evaluate retrieval` and `calibrate`: French manual pages (and the
+# English ones of the same commands), the Python docs, and the Debian FAQ in English and French.
+CORPORA := manpages manpages-fr python3.11-doc debian-faq debian-faq-fr
 corpora:
-	@dpkg -s manpages-fr python3.11-doc >/dev/null 2>&1 || \
-	  (apt-get update -qq && apt-get install -y -qq manpages-fr python3.11-doc >/dev/null)
+	@dpkg -s $(CORPORA) >/dev/null 2>&1 || \
+	  (apt-get update -qq && apt-get install -y -qq $(CORPORA) >/dev/null)
 
 test: $(STAMP) chromium corpora test-sqlite test-postgres
 
@@ -59,6 +61,10 @@ lint: $(STAMP)
 
 worker: $(STAMP)
 	$(BIN)/celery -A assistant worker --loglevel INFO --concurrency $${WORKER_CONCURRENCY:-1}
+
+# Server mode: the periodic tasks (one beat process per deployment).
+beat: $(STAMP)
+	$(BIN)/celery -A assistant beat --loglevel INFO
 
 bench: $(STAMP)
 	$(BIN)/python manage.py bench all

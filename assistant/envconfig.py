@@ -61,6 +61,17 @@ def env_float(
     return value
 
 
+def env_optional_float(
+    name: str, *, minimum: float | None = None, maximum: float | None = None
+) -> float | None:
+    """A number, or None when the variable is unset or empty (the caller has its own default,
+    e.g. a threshold calibrated per embedder)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    return env_float(name, 0.0, minimum=minimum, maximum=maximum)
+
+
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     raw = os.environ.get(name)
     if raw is None or raw == "":

@@ -22,6 +22,7 @@ from assistant.envconfig import (
     env_int,
     env_json,
     env_list,
+    env_optional_float,
     env_path,
     env_sha256,
     env_str,
@@ -246,6 +247,32 @@ CELERY_TASK_TIME_LIMIT = env_int("RAG_TASK_TIME_LIMIT", 1800, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("RAG_TASK_SOFT_TIME_LIMIT", 1500, minimum=5)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Periodic tasks, run by Celery beat: `celery -A assistant beat` in server mode, a thread of the
+# in-process worker in the embedded mode (assistant.embedded_worker). Seconds; 0 disables one.
+_BEAT_INTERVALS = {
+    "audit-checkpoint": (
+        "privacy.audit_checkpoint",
+        env_int("RAG_SCHEDULE_AUDIT_CHECKPOINT_S", 3600, minimum=0),
+    ),
+    "cache-purge": (
+        "assistant.cache_purge",
+        env_int("RAG_SCHEDULE_CACHE_PURGE_S", 3600, minimum=0),
+    ),
+    "kpi-drift": (
+        "assistant.kpi_drift_check",
+        env_int("RAG_SCHEDULE_KPI_DRIFT_S", 86400, minimum=0),
+    ),
+    "ingest-recovery": (
+        "ingestion.requeue_interrupted",
+        env_int("RAG_SCHEDULE_INGEST_RECOVERY_S", 300, minimum=0),
+    ),
+}
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": task, "schedule": float(every)}
+    for name, (task, every) in _BEAT_INTERVALS.items()
+    if every
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Vector store ----------------------------------------------------------------------------
 RAG_QDRANT_URL = env_url("RAG_QDRANT_URL", "", schemes=("http", "https"))
@@ -276,6 +303,9 @@ RAG_LLM_BATCH_THREADS = env_int("RAG_LLM_BATCH_THREADS", 2, minimum=1)
 RAG_EMBED_MODEL = env_str("RAG_EMBED_MODEL", _DEFAULT_EMBED)
 RAG_EMBED_THREADS = env_int("RAG_EMBED_THREADS", 1, minimum=1)
 RAG_EMBED_BATCH = env_int("RAG_EMBED_BATCH", 16, minimum=1)
+# Second-stage reranking (assistant.backends.reranker): a CrossEncoder folder; empty = off.
+RAG_RERANK_MODEL = env_str("RAG_RERANK_MODEL", "").strip()
+RAG_RERANK_CANDIDATES = env_int("RAG_RERANK_CANDIDATES", 30, minimum=2, maximum=200)
 
 # --- Ingestion --------------------------------------------------------------------------------
 RAG_MAX_UPLOAD_MB = env_int("RAG_MAX_UPLOAD_MB", 100, minimum=1)
@@ -295,7 +325,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Chat --------------------------------------------------------------------------------------
 RAG_TOP_K = env_int("RAG_TOP_K", 4, minimum=1, maximum=50)
-RAG_MIN_SCORE = env_float("RAG_MIN_SCORE", 0.30, minimum=0, maximum=1)
+# Thresholds on cosine similarities are calibrated per embedder (`manage.py calibrate`, stored in
+# assistant/backends/embedder_registry.py); these settings override them only when set.
+RAG_MIN_SCORE = env_optional_float("RAG_MIN_SCORE", minimum=0, maximum=1)
 # Weight of the lexical list in hybrid fusion for question languages the embedder doesn't cover.
 RAG_SPARSE_WEIGHT_UNCOVERED = env_float("RAG_SPARSE_WEIGHT_UNCOVERED", 3.0, minimum=1, maximum=20)
 RAG_MAX_ANSWER_TOKENS = env_int("RAG_MAX_ANSWER_TOKENS", 256, minimum=16)
@@ -316,8 +348,8 @@ RAG_RATE_LIMIT_PER_MINUTE = env_int("RAG_RATE_LIMIT_PER_MINUTE", 20, minimum=1)
 # Serve a previous answer to an equivalent question (same key terms, cosine >= the threshold),
 # only to users who may read every collection it was built from, while its sources are current.
 RAG_CACHE_ENABLED = env_bool("RAG_CACHE_ENABLED", True)
-# Calibrated on the `bench cache` question set with all-MiniLM-L6-v2 (README, Semantic cache).
-RAG_CACHE_THRESHOLD = env_float("RAG_CACHE_THRESHOLD", 0.80, minimum=0, maximum=1)
+# Unset: the value calibrated for the embedder (assistant/backends/embedder_registry.py).
+RAG_CACHE_THRESHOLD = env_optional_float("RAG_CACHE_THRESHOLD", minimum=0, maximum=1)
 RAG_CACHE_TTL_HOURS = env_float("RAG_CACHE_TTL_HOURS", 168.0, minimum=0)
 RAG_CACHE_MAX_CANDIDATES = env_int("RAG_CACHE_MAX_CANDIDATES", 200, minimum=1)
 
@@ -343,7 +375,7 @@ if not RAG_AUDIT_SYSLOG_ADDRESS.startswith("/") and not (_syslog_host and _syslo
 _field_key_file = env_str("RAG_FIELD_KEY_FILE", "").strip()
 RAG_FIELD_KEY_FILE = str(Path(_field_key_file).expanduser().resolve()) if _field_key_file else ""
 RAG_REVIEW_SAMPLE_RATE = env_float("RAG_REVIEW_SAMPLE_RATE", 0.05, minimum=0, maximum=1)
-RAG_REVIEW_LOW_SCORE = env_float("RAG_REVIEW_LOW_SCORE", 0.45, minimum=0, maximum=1)
+RAG_REVIEW_LOW_SCORE = env_optional_float("RAG_REVIEW_LOW_SCORE", minimum=0, maximum=1)
 # Share of answered exchanges scored asynchronously by the model-as-judge (assistant.chat.judge).
 RAG_JUDGE_SAMPLE_RATE = env_float("RAG_JUDGE_SAMPLE_RATE", 0.10, minimum=0, maximum=1)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery import Task
+from celery import Task, shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 from django.db import transaction
@@ -75,3 +75,13 @@ def _requeue_on_worker_start(sender: Any = None, **kwargs: Any) -> None:
         return
     if count:
         logger.info("requeued %d interrupted ingest job(s)", count)
+
+
+@shared_task(name="ingestion.requeue_interrupted")
+def requeue_interrupted_task() -> int:
+    """For the beat schedule: reopen the jobs whose worker died (heartbeat older than
+    RAG_INGEST_STALE_SECONDS) and resend the queued ones; returns how many were reopened. A
+    worker's own start does this too (worker_ready), but a worker that never restarts would
+    leave a killed sibling's job running forever. Always by heartbeat age, also in the embedded
+    mode (where a starting worker takes every running job): the job running now is not stale."""
+    return requeue_interrupted_jobs(stale_after=settings.RAG_INGEST_STALE_SECONDS)

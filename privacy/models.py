@@ -105,14 +105,19 @@ class Review(models.Model):
         REJECTED = "rejected", _("Rejected")
 
     class Reason(models.TextChoices):
-        REFUSED = "refused", "Refused"
-        INVALID_CITATION = "invalid_citation", "Invalid citation"
-        NEGATIVE_FEEDBACK = "negative_feedback", "Negative feedback"
-        LOW_SCORE = "low_score", "Low retrieval score"
-        PII = "pii", "PII found"
-        LOW_SUPPORT = "low_support", "Answer poorly supported by its sources"
-        INJECTION = "injection", "Sentences withheld (suspected prompt injection)"
-        SAMPLE = "sample", "Random sample"
+        """Why an exchange is in the queue; each reason weighs on its risk (privacy.review)."""
+
+        REFUSED = "refused", _("Refused")
+        INVALID_CITATION = "invalid_citation", _("Invalid citation")
+        NEGATIVE_FEEDBACK = "negative_feedback", _("Negative feedback")
+        LOW_SCORE = "low_score", _("Low retrieval score")
+        # Identifiers of a person only (name, e-mail, phone, IBAN...): never a city or a company.
+        PII = "pii", _("Personal identifier in the question")
+        PII_ANSWER = "pii_answer", _("Personal identifier in the answer")
+        LOW_SUPPORT = "low_support", _("Answer poorly supported by its sources")
+        UNSUPPORTED_NUMBERS = "unsupported_numbers", _("Numbers or dates not found in the sources")
+        INJECTION = "injection", _("Sentences withheld (suspected prompt injection)")
+        SAMPLE = "sample", _("Random sample")
 
     # SET_NULL: deleting a conversation must not erase the compliance decision; the redacted text
     # shown in the queue comes from the audit event, which never goes away.
@@ -133,6 +138,9 @@ class Review(models.Model):
     )
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     reasons = models.JSONField(default=list, blank=True)
+    # Sum of the reasons' weights (privacy.review.RISK_WEIGHTS): the queue shows the riskiest first.
+    risk = models.PositiveSmallIntegerField(default=0)
+    # A personal identifier (not a context entity) in the question or the answer.
     pii_found = models.BooleanField(default=False)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -150,7 +158,15 @@ class Review(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "created_at"])]
+        indexes = [
+            models.Index(fields=["state", "created_at"]),
+            models.Index(fields=["state", "-risk"], name="privacy_review_state_risk"),
+        ]
 
     def __str__(self) -> str:
         return f"Review {self.pk} ({self.state})"
+
+    def reason_labels(self) -> list[str]:
+        """The reasons in words (translated), as recorded; an unknown code is shown as it is."""
+        labels = dict(Review.Reason.choices)
+        return [str(labels.get(reason, reason)) for reason in self.reasons]

@@ -1,5 +1,7 @@
 """Recognisers presidio does not ship: French identifiers validated by python-stdnum, IBANs of any
-country, phone numbers, and person names introduced by a title.
+country, phone numbers, person names introduced by a title or found in any casing and order
+(privacy.names), street addresses and towns tied to a person (privacy.addresses), dates of birth
+(privacy.birthdates) and the same in table cells and CSV rows (privacy.tables).
 
 Every candidate found by a regular expression is checked with python-stdnum (or phonenumbers)
 before it is reported, so a number with a wrong check digit is never redacted as an identifier.
@@ -255,6 +257,87 @@ class TitledPersonRecognizer(_RegexChecksumRecognizer):
             yield match.start(1), match.end(1)
 
 
+class _FinderRecognizer(EntityRecognizer):
+    """Wraps a pure finder function of privacy.names/addresses/birthdates/tables."""
+
+    ENTITIES: tuple[str, ...] = ()
+    name: str
+
+    def __init__(self, *, supported_language: str) -> None:
+        super().__init__(
+            supported_entities=list(self.ENTITIES),
+            supported_language=supported_language,
+            name=f"{type(self).__name__}_{supported_language}",
+        )
+
+    def load(self) -> None:
+        return None
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        raise NotImplementedError
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        metadata = {
+            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+        }
+        return [
+            RecognizerResult(entity_type=t, start=s, end=e, score=score,
+                             recognition_metadata=dict(metadata))
+            for t, s, e, score in self.spans(text)
+            if e > s
+        ]  # fmt: skip
+
+
+class NameRecognizer(_FinderRecognizer):
+    """Person names in lower case, capitals, surname first, with particles and initials."""
+
+    ENTITIES = ("PERSON",)
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        from privacy.names import find_names
+
+        for start, end, score in find_names(text):
+            yield "PERSON", start, end, min(1.0, score + context_boost(text, start, "PERSON"))
+
+
+class AddressRecognizer(_FinderRecognizer):
+    """Street addresses, postal blocks and towns tied to a person by a residence cue."""
+
+    ENTITIES = ("ADDRESS",)
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        from privacy.addresses import find_addresses
+
+        for start, end, score in find_addresses(text):
+            yield "ADDRESS", start, end, score
+
+
+class BirthDateRecognizer(_FinderRecognizer):
+    """A date after a birth cue (né le, date de naissance, born on, DOB)."""
+
+    ENTITIES = ("DATE_OF_BIRTH",)
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        from privacy.birthdates import find_birth_dates
+
+        for start, end, score in find_birth_dates(text):
+            yield "DATE_OF_BIRTH", start, end, score
+
+
+class TableCellRecognizer(_FinderRecognizer):
+    """Names, birth dates and addresses in table cells and CSV rows (by header or by pair)."""
+
+    ENTITIES = ("PERSON", "DATE_OF_BIRTH", "ADDRESS")
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        from privacy.tables import find_table_cells
+
+        yield from find_table_cells(text)
+
+
 def custom_recognizers(language: str) -> list[EntityRecognizer]:
     """Our recognisers for one language. French identifiers run for English text too: an English
     message can hold a French NIR or phone number."""
@@ -267,4 +350,11 @@ def custom_recognizers(language: str) -> list[EntityRecognizer]:
         InternationalPhoneRecognizer,
         TitledPersonRecognizer,
     ]
-    return [cls(supported_language=language) for cls in classes]
+    finders: list[type[_FinderRecognizer]] = [
+        NameRecognizer,
+        AddressRecognizer,
+        BirthDateRecognizer,
+        TableCellRecognizer,
+    ]
+    recognizers: list[EntityRecognizer] = [cls(supported_language=language) for cls in classes]
+    return recognizers + [cls(supported_language=language) for cls in finders]

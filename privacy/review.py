@@ -1,4 +1,10 @@
-"""The review queue's write side: why an exchange needs a human, queueing, decisions and notes.
+"""The review queue's write side: why an exchange needs a human, how risky it is, queueing,
+decisions and notes.
+
+Each reason has a weight (RISK_WEIGHTS); a review's risk is the sum of its reasons' weights and the
+queue shows the riskiest exchanges first. Only real risks queue an exchange (plus the random
+sample): a personal identifier counts, a context entity (a city, a country, a company, an ordinary
+date) does not.
 
 This is the one part of privacy that reads chat exchanges (their flags and grounding metrics).
 A rejection is announced with the `review_rejected` signal; the chat app drops the answer from
@@ -8,7 +14,9 @@ its semantic cache, privacy does not reach into the cache itself.
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
+import re
+from collections import Counter
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +25,8 @@ from django.utils import timezone
 
 from assistant.accounts.roles import COMPLIANCE, has_role
 from privacy.models import AuditEvent, Review
-from privacy.selectors import exchange_event
+from privacy.redaction import PERSONAL_IDENTIFIER_TYPES
+from privacy.selectors import exchange_event, review_low_score
 from privacy.services import audit_record, redact_text
 from privacy.signals import review_rejected
 
@@ -27,34 +36,99 @@ if TYPE_CHECKING:
     from assistant.chat.models import Exchange
 
 
-def review_reasons(exchange: Exchange, *, pii_found: bool) -> list[str]:
-    """Why this exchange needs a human (random sample excluded)."""
-    from assistant.chat.grounding.metrics import needs_review
+_R = Review.Reason
+# How much each reason weighs on an exchange's risk. An invalid citation or a personal identifier
+# the assistant wrote in its answer come first; a refusal or a weak retrieval score, on their own,
+# matter less; the random sample only breaks ties. (Migration 0003 keeps a frozen copy.)
+RISK_WEIGHTS: dict[str, int] = {
+    _R.INVALID_CITATION.value: 50,
+    _R.PII_ANSWER.value: 40,
+    _R.INJECTION.value: 40,
+    _R.NEGATIVE_FEEDBACK.value: 30,
+    _R.UNSUPPORTED_NUMBERS.value: 25,
+    _R.LOW_SUPPORT.value: 20,
+    _R.PII.value: 20,
+    _R.REFUSED.value: 10,
+    _R.LOW_SCORE.value: 5,
+    _R.SAMPLE.value: 1,
+}
+# A placeholder the redactor wrote: <EMAIL_1>, <PERSON_2>, <DATE_OF_BIRTH_1>.
+_PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*?)_\d+>")
 
+
+def risk_of(reasons: list[str]) -> int:
+    """The risk score of a set of reasons: the sum of their weights (unknown reasons weigh 0)."""
+    return sum(RISK_WEIGHTS.get(reason, 0) for reason in set(reasons))
+
+
+def _by_weight(reasons: list[str]) -> list[str]:
+    return sorted(dict.fromkeys(reasons), key=lambda r: -RISK_WEIGHTS.get(r, 0))
+
+
+def identifier_counts(text: str) -> dict[str, int]:
+    """Personal identifiers in a redacted text, by type, read from its placeholders (context
+    entities such as LOCATION are left out)."""
+    found = Counter(m.group(1) for m in _PLACEHOLDER.finditer(text))
+    return {t: n for t, n in sorted(found.items()) if t in PERSONAL_IDENTIFIER_TYPES}
+
+
+def _has_identifier(pii_counts: dict[str, Any] | None) -> bool:
+    return any(t in PERSONAL_IDENTIFIER_TYPES and n for t, n in (pii_counts or {}).items())
+
+
+def review_reasons(exchange: Exchange, *, event: AuditEvent) -> list[str]:
+    """Why this exchange needs a human (random sample excluded), riskiest first.
+
+    Personal identifiers are read from the audit event: its redacted question and answer carry a
+    typed placeholder for each (the same map for both), its pii_counts the totals. An event whose
+    counts hold only context entities (LOCATION...) gives no `pii` reason."""
+    from assistant.chat.grounding.metrics import REVIEW_MIN_GROUNDEDNESS, REVIEW_MIN_SUPPORTED
+
+    metrics: dict[str, Any] = exchange.metrics or {}
     reasons = []
     if exchange.refused:
-        reasons.append(Review.Reason.REFUSED.value)
-    if exchange.invalid_citation:
-        reasons.append(Review.Reason.INVALID_CITATION.value)
+        reasons.append(_R.REFUSED.value)
+    if exchange.invalid_citation or metrics.get("invalid_citations"):
+        reasons.append(_R.INVALID_CITATION.value)
     if exchange.feedback is not None and exchange.feedback < 0:
-        reasons.append(Review.Reason.NEGATIVE_FEEDBACK.value)
-    if exchange.max_score is not None and exchange.max_score < settings.RAG_REVIEW_LOW_SCORE:
-        reasons.append(Review.Reason.LOW_SCORE.value)
-    if pii_found:
-        reasons.append(Review.Reason.PII.value)
-    if needs_review(exchange.metrics or {})[0]:
-        reasons.append(Review.Reason.LOW_SUPPORT.value)
-    if ((exchange.metrics or {}).get("injection") or {}).get("withheld"):
-        reasons.append(Review.Reason.INJECTION.value)
-    return reasons
+        reasons.append(_R.NEGATIVE_FEEDBACK.value)
+    if exchange.max_score is not None and exchange.max_score < review_low_score():
+        reasons.append(_R.LOW_SCORE.value)
+    if _has_identifier(event.pii_counts):
+        in_answer = bool(identifier_counts(event.answer))
+        # Counts hold identifiers the placeholders do not show (e.g. an event written by an older
+        # release): those are taken as the question's.
+        if identifier_counts(event.question) or not in_answer:
+            reasons.append(_R.PII.value)
+        if in_answer:
+            reasons.append(_R.PII_ANSWER.value)
+    if not metrics.get("refused"):
+        judge = metrics.get("judge") or {}
+        weak_judge = judge.get("faithfulness") is not None and judge["faithfulness"] <= 2
+        checked = bool(metrics.get("sentences"))
+        if checked and metrics.get("unsupported_numbers"):
+            reasons.append(_R.UNSUPPORTED_NUMBERS.value)
+        if weak_judge or (
+            checked
+            and (
+                (metrics.get("supported_share") or 0.0) < REVIEW_MIN_SUPPORTED
+                or (metrics.get("groundedness") or 0.0) < REVIEW_MIN_GROUNDEDNESS
+            )
+        ):
+            reasons.append(_R.LOW_SUPPORT.value)
+    if (metrics.get("injection") or {}).get("withheld"):
+        reasons.append(_R.INJECTION.value)
+    return _by_weight(reasons)
 
 
 def review_enqueue(exchange: Exchange, *, event: AuditEvent, sample: bool = True) -> Review | None:
     """Queue the exchange for review when a reason applies (or it falls in the random sample,
-    settings.RAG_REVIEW_SAMPLE_RATE). A new reason re-opens a decided review."""
-    reasons = review_reasons(exchange, pii_found=bool(event.pii_counts))
+    settings.RAG_REVIEW_SAMPLE_RATE), with its risk score. A new reason re-opens a decided review
+    and raises its risk."""
+    reasons = review_reasons(exchange, event=event)
     if sample and not reasons and random.random() < settings.RAG_REVIEW_SAMPLE_RATE:
-        reasons.append(Review.Reason.SAMPLE.value)
+        reasons.append(_R.SAMPLE.value)
+    pii_found = _has_identifier(event.pii_counts)
     with transaction.atomic():
         review = Review.objects.select_for_update().filter(exchange=exchange).first()
         if review is None:
@@ -65,13 +139,15 @@ def review_enqueue(exchange: Exchange, *, event: AuditEvent, sample: bool = True
                 audit_event=event,
                 user=exchange.user,
                 reasons=reasons,
-                pii_found=bool(event.pii_counts),
+                risk=risk_of(reasons),
+                pii_found=pii_found,
             )
         new = [r for r in reasons if r not in review.reasons]
         if new:
-            review.reasons = [*review.reasons, *new]
+            review.reasons = _by_weight([*review.reasons, *new])
+            review.risk = risk_of(review.reasons)
             review.state = Review.State.QUEUED
-            review.save(update_fields=["reasons", "state", "updated_at"])
+            review.save(update_fields=["reasons", "risk", "state", "updated_at"])
         return review
 
 

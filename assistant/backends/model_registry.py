@@ -27,6 +27,10 @@ class ModelSpec:
     # Languages the model answers usefully in. SmolLM2-135M writes gibberish in French
     # (FIELD-NOTES), so the grounding layer can prefer quote mode there.
     languages: tuple[str, ...] = ()
+    # Whether the model can rewrite a follow-up ("and for London?") into a standalone question
+    # from the conversation (assistant.chat.followup). SmolLM2-135M cannot: it echoes or drifts,
+    # so the deterministic carry-over of the previous question's key terms is used instead.
+    can_rewrite: bool = False
 
 
 # Keyed by file name: the same file may live in different folders on different machines.
@@ -40,6 +44,7 @@ KNOWN_MODELS: dict[str, ModelSpec] = {
         context_length=8192,
         chat_template="chatml",
         languages=("en",),
+        can_rewrite=False,
     ),
 }
 

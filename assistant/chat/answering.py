@@ -43,11 +43,14 @@ def answer(exchange: Exchange, started: float, stopped: Callable[[], bool]) -> A
     ends with (DONE, REFUSED or CANCELLED). Errors propagate to the owner of the exchange."""
     language = exchange.language
     collection_ids = list(exchange.searched_collections.values_list("id", flat=True))
+    # A follow-up is retrieved by its standalone form (assistant.chat.followup).
     result = retrieve(
-        user=exchange.user, question=exchange.question, collection_ids=collection_ids or [-1],
-        language=language,
+        user=exchange.user, question=exchange.retrieval_query or exchange.question,
+        collection_ids=collection_ids or [-1], language=language,
     )  # fmt: skip
     exchange.retrieval_ms = result.retrieval_ms
+    if result.rerank_ms is not None:
+        exchange.metrics = {**exchange.metrics, "rerank_ms": result.rerank_ms}
     exchange.max_score = result.max_score
     scores = [p.score for p in result.passages]
     if not result.passages:
@@ -161,7 +164,8 @@ def _generate(
     if withheld:
         exchange.metrics = {**exchange.metrics, **grounded.injection_metrics(withheld, prompt)}
     if path == Exchange.AnswerPath.QUOTE:
-        quote = grounded.quoted(attempt.question, passages, language)
+        asked = attempt.masker(exchange.retrieval_query) if exchange.retrieval_query else None
+        quote = grounded.quoted(asked or attempt.question, passages, language)
         if quote is None:
             exchange.citations.all().delete()
             return _refuse(exchange, scores)
@@ -261,7 +265,8 @@ def _answer_with_quotes(
         grounded.source_for(i + 1, p, masker, exchange.language) for i, p in enumerate(retrieved)
     ]
     passages = grounded.as_passages(sources)
-    quote = grounded.quoted(masker(exchange.question), passages, exchange.language)
+    asked = exchange.retrieval_query or exchange.question  # a follow-up's standalone form
+    quote = grounded.quoted(masker(asked), passages, exchange.language)
     if quote is None:
         return _refuse(exchange, scores)
     exchange.ttft_ms = elapsed_ms(started)

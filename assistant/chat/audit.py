@@ -58,6 +58,12 @@ def _exchange_data(exchange: Exchange, placeholders: PlaceholderMap) -> dict[str
     citations = list(exchange.citations.all())
     return {
         "conversation_id": exchange.conversation_id,
+        # A follow-up's standalone form (what was retrieved): redacted like the question.
+        "retrieval_query": redact_text(
+            exchange.retrieval_query, exchange.language, placeholders
+        ).text
+        if exchange.retrieval_query
+        else "",
         "status": exchange.status,
         "answer_path": exchange.answer_path,
         "language": exchange.language,

@@ -2,8 +2,9 @@
 
 These rows are the user's own history and hold the original text. The audit trail (privacy app)
 keeps only redacted copies and survives the deletion of a conversation. With RAG_FIELD_KEY_FILE
-set, the free text (titles, questions, answers, feedback reasons, the metrics that quote the
-answer, the cache's key terms) is encrypted at rest by the fields of assistant.chat.fields.
+set, the free text (titles, questions and their retrieval queries, answers, feedback reasons,
+the metrics that quote the answer, the cache's key terms) is encrypted at rest by the fields of
+assistant.chat.fields.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ class Exchange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exchanges"
     )
     question = EncryptedTextField()
+    # A follow-up ("and for London?") rewritten into the standalone question it was retrieved,
+    # cached and audited with (assistant.chat.followup); blank when the question stood alone.
+    retrieval_query = EncryptedTextField(blank=True, default="")
     language = models.CharField(max_length=8, default="en")
     answer = EncryptedTextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)

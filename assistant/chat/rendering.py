@@ -1,14 +1,18 @@
-"""Turning model output and document passages into safe HTML.
+"""Turning model output and document passages into safe HTML, and citations into the list shown
+under an answer.
 
 No raw HTML from the model or from documents ever reaches the page: answers go through markdown
 and then nh3 with a short allow-list (no links, no images, no attributes), and only after that do
-we add our own citation links; passages are escaped and only our <mark> is added.
+we add our own citation links; passages are escaped and only our <mark> is added. The citation
+list names each document once with its pages, each page linking to its own passage
+(cited_documents()).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import nh3
@@ -179,3 +183,53 @@ def highlight_passage(passage: str, query: str) -> SafeString:
         return escape(passage)
     end = start + len(target)
     return format_html("{}<mark>{}</mark>{}", passage[:start], passage[start:end], passage[end:])
+
+
+@dataclass(frozen=True)
+class CitedPassage:
+    number: int  # the [n] of the answer and of /chat/exchanges/<id>/sources/<n>
+    page: int | None
+    cited: bool  # the answer cites it (not only retrieved)
+    label: str  # the link's text: the page, with [n] when the page alone is ambiguous
+
+
+@dataclass
+class CitedDocument:
+    title: str
+    passages: list[CitedPassage] = field(default_factory=list)
+
+    @property
+    def cited(self) -> bool:
+        return any(p.cited for p in self.passages)
+
+    @property
+    def paged(self) -> bool:
+        return any(p.page is not None for p in self.passages)
+
+
+def cited_documents(citations: Iterable[Any]) -> list[CitedDocument]:
+    """The citations of an exchange grouped by document ("Travel policy.pdf — p. 1, 3, 7").
+
+    Documents come in the order of their first (most relevant) citation number, each once; its
+    passages are sorted by page, then number. A page that several passages share, and a passage
+    without a page, are labelled with their [n] as well, so every link is told apart. `citations`
+    are Citation rows (or anything with number, page, document_title, document_id_at_answer and
+    cited_in_answer).
+    """
+    documents: dict[Any, CitedDocument] = {}
+    rows: dict[Any, list[Any]] = {}
+    for citation in sorted(citations, key=lambda c: c.number):
+        key = citation.document_id_at_answer or citation.document_title
+        documents.setdefault(key, CitedDocument(citation.document_title))
+        rows.setdefault(key, []).append(citation)
+    for key, document in documents.items():
+        pages = [c.page for c in rows[key]]
+        for c in sorted(rows[key], key=lambda c: (c.page is None, c.page or 0, c.number)):
+            if c.page is None:
+                label = f"[{c.number}]"
+            elif pages.count(c.page) > 1:
+                label = f"{c.page} [{c.number}]"
+            else:
+                label = str(c.page)
+            document.passages.append(CitedPassage(c.number, c.page, bool(c.cited_in_answer), label))
+    return list(documents.values())

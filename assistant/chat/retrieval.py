@@ -7,7 +7,8 @@ INDEXED version, its collection is readable), because the database is the source
 index may lag behind a revocation or a deletion.
 
 Ranking uses one hybrid query (dense + sparse, fused by reciprocal rank). The store reports each
-fused hit's dense cosine similarity as its score, so RAG_MIN_SCORE keeps a meaning (0..1).
+fused hit's dense cosine similarity as its score, so the relevance threshold (calibrated per
+embedder: assistant.backends.embedder_registry) keeps a meaning (0..1).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class RetrievalResult:
     raw_hits: list[SearchHit] = field(default_factory=list)  # as the vector store returned them
     max_score: float | None = None
     retrieval_ms: float = 0.0
+    rerank_ms: float | None = None  # None: the reranking stage is off
 
 
 def searchable_collection_ids(
@@ -105,12 +107,21 @@ def retrieve(
     VectorStoreUnavailable when the store cannot be reached.
     """
     from assistant.backends.embedder import get_embedder
+    from assistant.backends.embedder_registry import thresholds
+    from assistant.backends.language import detect_language
     from assistant.backends.lexical import sparse_vector
+    from assistant.backends.reranker import get_reranker, rerank
     from assistant.backends.vectorstore_factory import get_vector_store
 
     started = time.perf_counter()
     top_k = top_k or settings.RAG_TOP_K
-    threshold = settings.RAG_MIN_SCORE if min_score is None else min_score
+    calibrated = thresholds()
+    threshold = calibrated.min_score if min_score is None else min_score
+    # A passage in another language than the question scores lower with any embedder (MiniLM
+    # far lower): it has its own calibrated threshold, so a French question over an English
+    # document is not refused for its language (RAG_MIN_SCORE or `min_score` sets both).
+    across = calibrated.min_score_cross_lingual if min_score is None else min_score
+    question_language = language or detect_language(question)
     searched = searchable_collection_ids(user, collection_ids)
     if not searched:
         return RetrievalResult(searched, [], retrieval_ms=_ms(started))
@@ -118,8 +129,10 @@ def retrieve(
     dense = embedder.embed_query(question)
     sparse = sparse_vector(question, lang=language)
     store = get_vector_store()
-    # Ask for more than top_k: some hits may be dropped by the database re-check or merged.
-    limit = top_k * 3
+    reranker = get_reranker()
+    # Ask for more than top_k: some hits may be dropped by the database re-check or merged (and
+    # the reranker, when on, reorders a wider candidate list).
+    limit = max(top_k * 3, settings.RAG_RERANK_CANDIDATES if reranker else 0)
     hits = store.search(
         dense=dense,
         sparse=sparse,
@@ -146,7 +159,22 @@ def retrieve(
             continue
         scored.append((rank, hit.score, chunk))
     max_score = max((s for _, s, _ in scored), default=None)
-    relevant = [(rank, score, chunk) for rank, score, chunk in scored if score >= threshold]
+    relevant = [
+        (rank, score, chunk)
+        for rank, score, chunk in scored
+        if score >= (across if _other_language(chunk, question_language) else threshold)
+    ]
+    rerank_ms = None
+    if reranker is not None and len(relevant) > 1:
+        begun = time.perf_counter()
+        reordered = rerank(
+            reranker, question, relevant, lambda item: item[2].text,
+            candidates=settings.RAG_RERANK_CANDIDATES,
+        )  # fmt: skip
+        relevant = [
+            (new_rank, score, chunk) for new_rank, (_, score, chunk) in enumerate(reordered)
+        ]
+        rerank_ms = _ms(begun)
     passages = _merge_neighbours(relevant)[:top_k]
     return RetrievalResult(
         searched_collection_ids=searched,
@@ -154,7 +182,13 @@ def retrieve(
         raw_hits=hits,
         max_score=max_score,
         retrieval_ms=_ms(started),
+        rerank_ms=rerank_ms,
     )
+
+
+def _other_language(chunk: Chunk, question_language: str) -> bool:
+    document_language = chunk.document.language
+    return bool(document_language) and document_language != question_language
 
 
 def _merge_neighbours(scored: list[tuple[int, float, Chunk]]) -> list[Passage]:

@@ -74,6 +74,7 @@ def create_exchange(
     from django.utils.translation import gettext as _
 
     from assistant.backends.language import detect_language
+    from assistant.chat.followup import exchange_rewrite
     from assistant.chat.grounded import resolve_mode
 
     cleaned = validate_question(question)
@@ -83,10 +84,16 @@ def create_exchange(
     except ValueError:
         raise QuestionInvalid(_("Unknown answer mode: choose generated, quote or auto.")) from None
     check_rate_limit(user.pk)
-    language = detect_language(cleaned)
+    # A follow-up ("and for London?") is retrieved, looked up in the cache and audited by its
+    # standalone form; rewritten, it no longer depends on the conversation for the cache.
+    rewrite = exchange_rewrite(
+        question=cleaned, conversation=conversation, user=user, collection_ids=searched
+    )
+    query = rewrite.query if rewrite else ""
+    language = detect_language(cleaned, default=detect_language(query) if query else "en")
     cache_hit = semantic_cache.lookup(
-        user=user, question=cleaned, language=language, collection_ids=searched,
-        conversation=conversation, mode=mode,
+        user=user, question=query or cleaned, language=language, collection_ids=searched,
+        conversation=None if query else conversation, mode=mode,
     )  # fmt: skip
     public_id = uuid.uuid4()
     path: str
@@ -108,9 +115,11 @@ def create_exchange(
                 conversation=conversation,
                 user=user,  # type: ignore[misc]
                 question=cleaned,
+                retrieval_query=query,
                 language=language,
                 answer_path=path,
                 metrics={
+                    **({"followup_rewrite": rewrite.method} if rewrite else {}),
                     "answer_mode": mode,
                     "planned_path": str(path),
                     "path_reason": reason,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from celery import Task
+from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
 from assistant.backends.llm import LLMUnavailable
@@ -46,3 +46,11 @@ def enqueue_judge(exchange: Any) -> None:
 
     exchange_id = exchange.pk
     transaction.on_commit(lambda: judge_exchange_task.delay(exchange_id))
+
+
+@shared_task(name="assistant.cache_purge")
+def cache_purge_task() -> int:
+    """Delete expired semantic-cache entries (for the beat schedule); returns how many."""
+    from assistant.chat.semantic_cache import purge_expired
+
+    return purge_expired()

@@ -26,7 +26,12 @@ from assistant.accounts.roles import EMPLOYEE, role_required
 from assistant.chat import services
 from assistant.chat.admission import QueueFull, RateLimited, ShareExceeded
 from assistant.chat.models import Citation, Conversation, Exchange
-from assistant.chat.rendering import highlight_passage, highlight_span, render_answer
+from assistant.chat.rendering import (
+    cited_documents,
+    highlight_passage,
+    highlight_span,
+    render_answer,
+)
 from ingestion.models import Document
 from ingestion.selectors import collections_readable_by
 
@@ -68,6 +73,7 @@ def exchange_context(exchange: Exchange) -> dict[str, Any]:
             sentences=sentences,
         ),
         "citations": visible,
+        "cited_documents": cited_documents(visible),
         "path_reason": metrics.get("path_reason", "") if finished else "",
         "unsupported_count": sum(s.get("status") == "unsupported" for s in sentences),
     }

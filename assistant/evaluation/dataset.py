@@ -37,6 +37,12 @@ class EvalSet:
     source: str  # where the corpus came from (package, folder)
     documents: list[EvalDocument] = field(default_factory=list)
     queries: list[EvalQuery] = field(default_factory=list)
+    # The queries' language when it differs from the documents' (cross-lingual sets).
+    query_language: str = ""
+
+    @property
+    def question_language(self) -> str:
+        return self.query_language or self.language
 
     def sliced(self, limit: int | None, *, seed: int = 7) -> EvalSet:
         """A deterministic subset: `limit` queries, their relevant documents and as many other
@@ -49,7 +55,9 @@ class EvalSet:
         others = [doc.doc_id for doc in self.documents if doc.doc_id not in keep]
         keep.update(rng.sample(others, min(len(others), limit)))
         documents = [doc for doc in self.documents if doc.doc_id in keep]
-        return EvalSet(self.name, self.language, self.source, documents, queries)
+        return EvalSet(
+            self.name, self.language, self.source, documents, queries, self.query_language
+        )
 
 
 def chunk_words(

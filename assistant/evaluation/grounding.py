@@ -9,6 +9,10 @@ For each path (quote; generated and auto given a generate(question, passages) ->
   (the issue's target: >= 0.90 for auto mode with the default model);
 - refusal_accuracy: unanswerable questions answered with a refusal; false_refusals: answerable
   questions refused;
+- answering_quotes: quoted sentences that contain every expected keyword of their (answerable)
+  question, over all quoted sentences of answerable questions (issue 14's target: >= 0.8); a
+  quoted neighbouring rule ("requests must be filed two weeks ahead" quoted for "how many days
+  of leave?") counts against it;
 - latency p50/p95 of producing the answer (seconds; verification is reported separately).
 
 Run it with `python manage.py evaluate grounding`.
@@ -25,7 +29,7 @@ from typing import Any
 from assistant.chat.grounding.facts import extract_facts, fold, passage_keys
 from assistant.chat.grounding.metrics import is_refusal
 from assistant.chat.grounding.paths import PATH_QUOTE, choose_path
-from assistant.chat.grounding.quotes import quote_answer
+from assistant.chat.grounding.quotes import quotations, quote_answer
 from assistant.chat.grounding.verify import (
     Passage,
     Verification,
@@ -61,6 +65,8 @@ class PathReport:
     sentences: int = 0
     refusal_accuracy: float = 0.0
     false_refusals: float = 0.0
+    answering_quotes: float = 0.0
+    quoted_sentences: int = 0
     latency_p50_s: float = 0.0
     latency_p95_s: float = 0.0
     verify_p50_s: float = 0.0
@@ -162,6 +168,13 @@ def summarise(path: str, lang: str, outcomes: Sequence[Outcome]) -> PathReport:
     unanswerable = [o for o in outcomes if not o.item.answerable]
     checked = [s for o in outcomes if o.verification for s in o.verification.sentences]
     keywords = sum(len(o.item.keywords) for o in answerable)
+    quoted = [
+        (sentence, o.item.keywords)
+        for o in answerable
+        if not o.refused
+        for _, sentence in quotations(o.answer)
+    ]
+    answering = sum(all(keyword_found(s, k) for k in expected) for s, expected in quoted)
     paths: dict[str, int] = {}
     for o in outcomes:
         paths[o.path] = paths.get(o.path, 0) + 1
@@ -182,6 +195,8 @@ def summarise(path: str, lang: str, outcomes: Sequence[Outcome]) -> PathReport:
         sentences=len(checked),
         refusal_accuracy=share(sum(o.refused for o in unanswerable), len(unanswerable)),
         false_refusals=share(sum(o.refused for o in answerable), len(answerable)),
+        answering_quotes=share(answering, len(quoted)),
+        quoted_sentences=len(quoted),
         latency_p50_s=round(statistics.median([o.seconds for o in outcomes]), 4),
         latency_p95_s=round(nearest_rank([o.seconds for o in outcomes], 0.95), 4),
         verify_p50_s=round(
@@ -227,15 +242,22 @@ def format_report(reports: Sequence[PathReport]) -> str:
     """A Markdown table of the reports."""
     lines = [
         "| path | lang | questions | answer recall | keyword recall | supported sentences "
-        "| refusal accuracy | false refusals | p50 s | p95 s | paths |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| refusal accuracy | false refusals | answering quotes | p50 s | p95 s | paths |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in reports:
         taken = ", ".join(f"{k} {v}" for k, v in sorted(r.paths.items()))
         lines.append(
             f"| {r.path} | {r.lang} | {r.questions} | {r.answer_recall:.0%} | "
             f"{r.keyword_recall:.0%} | {r.supported_share:.0%} ({r.sentences}) | "
-            f"{r.refusal_accuracy:.0%} | {r.false_refusals:.0%} | {r.latency_p50_s:.3f} | "
+            f"{r.refusal_accuracy:.0%} | {r.false_refusals:.0%} | "
+            f"{_answering(r)} | {r.latency_p50_s:.3f} | "
             f"{r.latency_p95_s:.3f} | {taken} |"
         )
     return "\n".join(lines)
+
+
+def _answering(report: PathReport) -> str:
+    if not report.quoted_sentences:
+        return "—"
+    return f"{report.answering_quotes:.0%} ({report.quoted_sentences})"

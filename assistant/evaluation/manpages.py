@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import gzip
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.evaluation.dataset import EvalDocument, EvalSet, group_queries
 
 DEFAULT_DIR = Path("/usr/share/man/fr")
+# The English pages of the same commands (Debian's manpages and every installed package's own).
+ENGLISH_DIR = Path("/usr/share/man")
 NAME_HEADINGS = {"NOM", "NAME"}
 
 _NAMED_CHARS = {
@@ -239,19 +242,103 @@ def read_page(path: Path) -> str | None:
     return None if first.startswith(".so ") else source
 
 
-def build_manpages_set(root: Path = DEFAULT_DIR) -> EvalSet:
+@dataclass(frozen=True)
+class ManPage:
+    name: str  # "ls.1", the file name without .gz: the same command in every language
+    section_dir: str  # "man1"
+    description: str  # the NAME/NOM line after the dash
+    body: str  # the page without its NAME/NOM section
+
+
+def read_pages(root: Path) -> list[ManPage]:
     """Every real page under `root` (man*/*.N[.gz], symlinks and .so redirects skipped) with a
-    usable NOM description. Raises FileNotFoundError when the folder holds no page."""
-    files = sorted(p for p in root.glob("man*/*") if p.is_file() and not p.is_symlink())
-    if not files:
+    usable NAME description and a body of at least 20 words, in path order."""
+    pages = []
+    for section in sorted(p for p in root.glob("man*") if p.is_dir()):
+        pages.extend(read_pages_in(section))
+    return pages
+
+
+def build_manpages_set(root: Path = DEFAULT_DIR) -> EvalSet:
+    """French set: every page of `root` with a usable NOM description. Raises FileNotFoundError
+    when the folder holds no page."""
+    pages = read_pages(root)
+    if not pages:
         raise FileNotFoundError(
             f"no manual page under {root}: install Debian's manpages-fr "
             "(apt-get install -y manpages-fr)"
         )
     eval_set = EvalSet("manpages-fr", "fr", str(root))
     pairs: list[tuple[str, str, int]] = []
+    for page in pages:
+        doc_id = len(eval_set.documents) + 1
+        eval_set.documents.append(EvalDocument(doc_id, page.name, page.body))
+        pairs.append((page.name, page.description, doc_id))
+    eval_set.queries = group_queries(pairs)
+    return eval_set
+
+
+def build_crosslingual_sets(
+    french_root: Path = DEFAULT_DIR, english_root: Path = ENGLISH_DIR
+) -> list[EvalSet]:
+    """Two cross-lingual sets from the commands documented in both languages (Debian's
+    manpages-fr beside the English pages of the same file name and section):
+
+    - "manpages-fr>en": the French NOM line is the query, the English pages are the documents;
+    - "manpages-en>fr": the English NAME line is the query, the French pages are the documents.
+
+    A query shares almost no word with its document, so the set measures what the embedder does
+    across languages (sparse search is the floor). Raises FileNotFoundError without pages."""
+    french = {(p.section_dir, p.name): p for p in read_pages(french_root)}
+    if not french:
+        raise FileNotFoundError(f"no manual page under {french_root}: install manpages-fr")
+    english: dict[tuple[str, str], ManPage] = {}
+    for section_dir in sorted({key[0] for key in french}):
+        # Only the pages translated into French: the English tree holds thousands more.
+        files = [
+            path
+            for (section, name) in sorted(french)
+            if section == section_dir
+            for path in (english_root / section / f"{name}.gz", english_root / section / name)
+            if path.is_file()
+        ]
+        for page in read_pages_from(files, section_dir):
+            english[(section_dir, page.name)] = page
+    common = sorted(set(french) & set(english))
+    if not common:
+        raise FileNotFoundError(f"no English page under {english_root} matches a French one")
+    sets = []
+    for name, query_lang, doc_lang, queries_from, documents_from, doc_root in (
+        ("manpages-fr>en", "fr", "en", french, english, english_root),
+        ("manpages-en>fr", "en", "fr", english, french, french_root),
+    ):
+        eval_set = EvalSet(name, doc_lang, str(doc_root), query_language=query_lang)
+        pairs: list[tuple[str, str, int]] = []
+        for key in common:
+            doc_id = len(eval_set.documents) + 1
+            eval_set.documents.append(EvalDocument(doc_id, key[1], documents_from[key].body))
+            pairs.append((key[1], queries_from[key].description, doc_id))
+        eval_set.queries = group_queries(pairs)
+        sets.append(eval_set)
+    return sets
+
+
+def read_pages_in(section: Path) -> list[ManPage]:
+    """read_pages for one section folder (man1, man5, ...) of an English manual tree."""
+    if not section.is_dir():
+        return []
+    return read_pages_from(sorted(p for p in section.iterdir() if p.is_file()), section.name)
+
+
+def read_pages_from(files: list[Path], section_dir: str) -> list[ManPage]:
+    pages = []
     for path in files:
-        source = read_page(path)
+        if path.is_symlink():
+            continue
+        try:
+            source = read_page(path)
+        except (OSError, EOFError, ValueError):  # gzip.BadGzipFile is an OSError
+            continue
         if source is None:
             continue
         sections = strip_groff(source)
@@ -264,9 +351,5 @@ def build_manpages_set(root: Path = DEFAULT_DIR) -> EvalSet:
         )
         if description is None or len(body.split()) < 20:
             continue
-        name = path.name.removesuffix(".gz")
-        doc_id = len(eval_set.documents) + 1
-        eval_set.documents.append(EvalDocument(doc_id, name, body))
-        pairs.append((name, description, doc_id))
-    eval_set.queries = group_queries(pairs)
-    return eval_set
+        pages.append(ManPage(path.name.removesuffix(".gz"), section_dir, description, body))
+    return pages

@@ -1,7 +1,10 @@
 """The project's own PII evaluation set and the redactor's precision/recall per entity type.
 
 Identifiers are generated valid with python-stdnum (and phonenumbers), placed in realistic French
-and English sentences; negatives hold look-alike numbers whose checksum is wrong. Deterministic
+and English sentences; negatives hold look-alike numbers whose checksum is wrong. A city alone is
+a context entity, not gold; a city tied to a person ("déménagement à", "née ... à") is ADDRESS.
+The harder set (names in every casing and order, addresses, birth dates, hard negatives) is
+assistant.evaluation.redaction_styles. Deterministic
 for a given seed. evaluate() scores privacy.redaction's redactor on it (tests/privacy runs it on a
 small slice); the redaction benchmark (bench/redact.py) builds its texts from the same sentences.
 """
@@ -12,7 +15,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stdnum import iban, luhn
@@ -196,29 +199,30 @@ class Sample:
 
 FR_TEMPLATES = [
     "Bonjour, je m'appelle {PERSON} et mon numéro de sécurité sociale est {NIR}.",
-    "{PERSON}, née le 3 mars 1987 à {LOCATION}, NIR {NIR}, demande un remboursement.",
+    "{PERSON}, née le {DATE_OF_BIRTH=3 mars 1987} à {ADDRESS_CITY}, NIR {NIR}, "
+    "demande un remboursement.",
     "Merci de virer le solde sur l'IBAN {IBAN} au nom de {PERSON}.",
-    "La société (SIREN {SIREN}) a ouvert un établissement, SIRET {SIRET}, à {LOCATION}.",
+    "La société (SIREN {SIREN}) a ouvert un établissement, SIRET {SIRET}, à {CITY}.",
     "Vous pouvez joindre {PERSON} au {PHONE} ou par courriel à {EMAIL}.",
     "Mon portable : {PHONE}. Mon adresse : {EMAIL}.",
     "M. {PERSON_LAST} a envoyé son RIB : {IBAN}.",
     "Le poste de {PERSON} se connecte depuis l'adresse {IP}.",
     "Paiement refusé pour la carte {CARD} de {PERSON}.",
     "Contrat signé par Mme {PERSON_LAST} le 12 janvier, entreprise SIREN {SIREN}.",
-    "Suite à notre échange, {PERSON} confirme son déménagement à {LOCATION} en septembre.",
+    "Suite à notre échange, {PERSON} confirme son déménagement à {ADDRESS_CITY} en septembre.",
     "Le remboursement de 84,50 € sera versé sur le compte {IBAN} sous 5 jours ouvrés.",
     "Pour toute question, écrivez à {EMAIL} en précisant votre numéro de dossier 2024-118.",
 ]
 EN_TEMPLATES = [
     "Hi, my name is {PERSON} and you can reach me at {EMAIL}.",
     "Please call {PERSON} on {PHONE} before Friday.",
-    "The invoice was paid with card {CARD} by {PERSON} from {LOCATION}.",
+    "The invoice was paid with card {CARD} by {PERSON} from {CITY}.",
     "Login attempts came from {IP} for the account of {PERSON}.",
     "Send the refund to IBAN {IBAN}, account holder {PERSON}.",
-    "Mr {PERSON_LAST} works in our {LOCATION} office; his French NIR is {NIR}.",
+    "Mr {PERSON_LAST} works in our {CITY} office; his French NIR is {NIR}.",
     "Contact: {EMAIL}, phone {PHONE}.",
     "Our supplier's SIRET is {SIRET} and its SIREN {SIREN}.",
-    "Yesterday {PERSON} asked whether the {LOCATION=Paris} office could ship it to {LOCATION}.",
+    "Yesterday {PERSON} asked whether the {CITY=Paris} office could ship it to {CITY}.",
     "The contractor invoice (total 1,240.00 USD) lists {EMAIL} as billing contact.",
     "If the VPN drops again, ask {PERSON} to check the gateway at {IP}.",
 ]
@@ -245,7 +249,10 @@ def _fill(template: str, language: str, rng: random.Random) -> Sample:
     makers: dict[str, Callable[[], str]] = {
         "PERSON": lambda: f"{rng.choice(first)} {rng.choice(last)}",
         "PERSON_LAST": lambda: rng.choice(last),
-        "LOCATION": lambda: rng.choice(cities),
+        # A city alone is a context entity (not gold); ADDRESS_CITY is one tied to a person.
+        "CITY": lambda: rng.choice(cities),
+        "ADDRESS_CITY": lambda: rng.choice(cities),
+        "DATE_OF_BIRTH": lambda: "1er janvier 1980",
         "NIR": lambda: gen_nir(rng, corsica=rng.random() < 0.2),
         "SIREN": lambda: gen_siren(rng),
         "SIRET": lambda: gen_siret(rng),
@@ -266,17 +273,18 @@ def _fill(template: str, language: str, rng: random.Random) -> Sample:
         "BAD_CARD": lambda: _break_checksum(gen_card(rng)),
     }
     sample = Sample(text="", language=language)
-    for piece in re.split(r"(\{[\w=]+\})", template):
+    for piece in re.split(r"(\{\w+(?:=[^}]*)?\})", template):
         slot = piece[1:-1] if piece.startswith("{") else ""
-        slot, _, fixed = slot.partition("=")  # {LOCATION=Paris}: a fixed, labelled value
+        slot, _, fixed = slot.partition("=")  # {CITY=Paris}: a fixed value
         if slot not in makers:
             sample.text += piece
             continue
         value = fixed or makers[slot]()
         start = len(sample.text)
         sample.text += value
-        if not slot.startswith("BAD_"):
-            sample.gold.append((slot.replace("_LAST", ""), start, len(sample.text)))
+        if not slot.startswith("BAD_") and slot != "CITY":
+            gold_type = {"PERSON_LAST": "PERSON", "ADDRESS_CITY": "ADDRESS"}.get(slot, slot)
+            sample.gold.append((gold_type, start, len(sample.text)))
     return sample
 
 
@@ -294,24 +302,28 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def evaluate(redactor: Any = None, samples: list[Sample] | None = None) -> dict[str, Any]:
-    """Precision and recall per entity type (a prediction counts when its type matches a gold
-    span it overlaps), plus micro-averaged totals."""
-    if redactor is None:
-        from privacy.redaction import get_redactor
+def _covered(text: str, start: int, end: int, predicted: list[Any]) -> bool:
+    """Every letter and digit of the gold span lies inside some predicted span (of any type):
+    nothing of the value is left readable after redaction."""
+    return all(
+        not text[i].isalnum() or any(p.start <= i < p.end for p in predicted)
+        for i in range(start, end)
+    )
 
-        redactor = get_redactor()
-    samples = samples if samples is not None else build_dataset()
+
+def _score(pairs: list[tuple[Sample, list[Any]]]) -> dict[str, Any]:
     tp_gold: Counter[str] = Counter()
+    covered: Counter[str] = Counter()
     gold_n: Counter[str] = Counter()
     tp_pred: Counter[str] = Counter()
     pred_n: Counter[str] = Counter()
-    for sample in samples:
-        predicted = redactor.analyze(sample.text, language=sample.language)
+    for sample, predicted in pairs:
         for gtype, gs, ge in sample.gold:
             gold_n[gtype] += 1
             if any(p.type == gtype and _overlaps((p.start, p.end), (gs, ge)) for p in predicted):
                 tp_gold[gtype] += 1
+            if _covered(sample.text, gs, ge, predicted):
+                covered[gtype] += 1
         for p in predicted:
             pred_n[p.type] += 1
             if any(g[0] == p.type and _overlaps((p.start, p.end), g[1:]) for g in sample.gold):
@@ -322,12 +334,45 @@ def evaluate(redactor: Any = None, samples: list[Sample] | None = None) -> dict[
             "support": gold_n[t],
             "predicted": pred_n[t],
             "recall": round(tp_gold[t] / gold_n[t], 3) if gold_n[t] else None,
+            "covered": round(covered[t] / gold_n[t], 3) if gold_n[t] else None,
             "precision": round(tp_pred[t] / pred_n[t], 3) if pred_n[t] else None,
         }
-    total_pred = sum(pred_n.values())
+    total_pred, total_gold = sum(pred_n.values()), sum(gold_n.values())
     return {
-        "samples": len(samples),
+        "samples": len(pairs),
         "per_type": per_type,
         "precision": round(sum(tp_pred.values()) / total_pred, 3) if total_pred else None,
-        "recall": round(sum(tp_gold.values()) / sum(gold_n.values()), 3),
+        "recall": round(sum(tp_gold.values()) / total_gold, 3) if total_gold else None,
     }
+
+
+def evaluate(
+    redactor: Any = None,
+    samples: list[Sample] | None = None,
+    *,
+    aliases: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Precision and recall per entity type (a prediction counts when its type matches a gold
+    span it overlaps), "covered" (share of gold spans with no letter or digit left outside a
+    predicted span of any type: what a reader of the redacted text cannot see), micro-averaged
+    totals, and the same per language under "per_language". `aliases` renames predicted types
+    before scoring (e.g. {"LOCATION": "ADDRESS"} to score a redactor that predates ADDRESS)."""
+    if redactor is None:
+        from privacy.redaction import get_redactor
+
+        redactor = get_redactor()
+    samples = samples if samples is not None else build_dataset()
+    aliases = aliases or {}
+    pairs = []
+    for sample in samples:
+        predicted = [
+            replace(p, type=aliases.get(p.type, p.type))
+            for p in redactor.analyze(sample.text, language=sample.language)
+        ]
+        pairs.append((sample, predicted))
+    report = _score(pairs)
+    report["per_language"] = {
+        lang: _score([pair for pair in pairs if pair[0].language == lang])
+        for lang in sorted({s.language for s in samples})
+    }
+    return report

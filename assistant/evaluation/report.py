@@ -25,10 +25,11 @@ def retrieval_markdown(payload: dict[str, Any]) -> str:
         f"Chunking: ~150 words per chunk, first {payload['max_chunks'] or 'all'} chunks per page.",
         "",
     ]
+    lines += _summary(payload["results"])
     for result in payload["results"]:
         verdict = result["hybrid_vs_best_single"]
         lines += [
-            f"## {result['set']} ({result['language']}) — {result['model']}",
+            f"## {result['set']} ({_languages(result)}) — {result['model']}",
             "",
             f"{result['queries']} queries, {result['documents']} documents, "
             f"{result['chunks']} chunks; indexed in {result['index_seconds']} s "
@@ -70,6 +71,42 @@ def retrieval_markdown(payload: dict[str, Any]) -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+def _languages(result: dict[str, Any]) -> str:
+    asked = result.get("question_language") or result["language"]
+    return result["language"] if asked == result["language"] else f"{asked} → {result['language']}"
+
+
+def _summary(results: list[dict[str, Any]]) -> list[str]:
+    """One line per (set, model): the served hybrid against the plain BM25 baseline (the sparse
+    mode: BM25-style term weights with Qdrant's IDF, no threshold), and indexing throughput."""
+    lines = [
+        "## Summary",
+        "",
+        _row(["set", "model", "hybrid nDCG@10", "BM25 nDCG@10", "hybrid recall@5",
+              "BM25 recall@5", "hybrid ≥ BM25", "false refusals (min score)", "chunks/s"]),
+        _row(["---"] * 9),
+    ]  # fmt: skip
+    for result in results:
+        hybrid, sparse = result["modes"]["hybrid"], result["modes"]["sparse"]
+        beats = all(hybrid[m] >= sparse[m] for m in ("ndcg@10", "recall@5"))
+        lines.append(
+            _row(
+                [
+                    result["set"],
+                    result["model"],
+                    f"{hybrid['ndcg@10']:.3f}",
+                    f"{sparse['ndcg@10']:.3f}",
+                    f"{hybrid['recall@5']:.3f}",
+                    f"{sparse['recall@5']:.3f}",
+                    "yes" if beats else "**no**",
+                    f"{result.get('false_refusals', 0):.3f} ({result.get('min_score', '?')})",
+                    result["chunks_per_second"],
+                ]
+            )
+        )
+    return [*lines, ""]
 
 
 def write_report(payload: dict[str, Any], eval_dir: Path, *, kind: str) -> tuple[Path, Path]:

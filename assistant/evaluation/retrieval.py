@@ -134,7 +134,9 @@ def evaluate_model(
 
         # "hybrid" is what the chat serves: the sparse list weighted as retrieval weights it
         # for this language and embedder (equal weights when the embedder covers it).
-        weight = sparse_weight_for(getattr(embedder, "languages", ("*",)), eval_set.language, "")
+        weight = sparse_weight_for(
+            getattr(embedder, "languages", ("*",)), eval_set.question_language, ""
+        )
 
         def search(dense: list[float], sparse: Any, mode: SearchMode, limit: int) -> list[Any]:
             return store.search(
@@ -146,16 +148,24 @@ def evaluate_model(
                 sparse_weight=weight if mode == "hybrid" else 1.0,
             )
 
+        from assistant.backends.embedder_registry import calibration_for
+
+        calibration = calibration_for(embedder.model_name)
+        across = eval_set.question_language != eval_set.language
+        min_score = calibration.min_score_cross_lingual if across else calibration.min_score
+        refused = 0
         for query in eval_set.queries:
             t0 = time.perf_counter()
             dense = embedder.embed_query(query.text)
-            sparse = sparse_vector(query.text, lang=eval_set.language)
+            sparse = sparse_vector(query.text, lang=eval_set.question_language)
             embed_ms.append((time.perf_counter() - t0) * 1000)
             for mode in MODES:
                 t0 = time.perf_counter()
                 hits = search(dense, sparse, mode, SEARCH_LIMIT)
                 latencies[mode].append((time.perf_counter() - t0) * 1000)
                 rankings[mode].append(documents_in_order(h.payload["document_id"] for h in hits))
+                if mode == "hybrid":  # what the chat does: no hit at the threshold = refusal
+                    refused += not any(h.score >= min_score for h in hits)
             # Deep chunk rankings, as the store's hybrid prefetches them, fused here.
             deep_lists = [[h.point_id for h in search(dense, sparse, m, deep)] for m in MODES[:2]]
             for name, k, weights in FUSION_VARIANTS:
@@ -186,6 +196,12 @@ def evaluate_model(
             if eval_set.queries
             else None,
             "hybrid_vs_best_single": hybrid_verdict(modes),
+            # Every query of these sets is answerable: a query whose hybrid hits all score
+            # below the embedder's calibrated relevance threshold would be refused.
+            "min_score": min_score,
+            "false_refusals": round(refused / len(eval_set.queries), 3)
+            if eval_set.queries
+            else None,
         }
     finally:
         store.close()
@@ -230,6 +246,7 @@ def run_retrieval_evaluation(
                 {
                     "set": eval_set.name,
                     "language": eval_set.language,
+                    "question_language": eval_set.question_language,
                     "source": eval_set.source,
                     "documents": len(eval_set.documents),
                     "queries": len(eval_set.queries),

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from assistant.evaluation.manpages import (
+    build_crosslingual_sets,
     build_manpages_set,
     inline_text,
     name_description,
@@ -125,3 +126,111 @@ def test_build_manpages_set_on_a_fake_corpus(tmp_path):
 def test_build_manpages_set_without_pages_says_what_to_install(tmp_path):
     with pytest.raises(FileNotFoundError, match="manpages-fr"):
         build_manpages_set(tmp_path)
+
+
+def _english(name: str, description: str, words: str) -> str:
+    return f".TH {name.upper()} 1\n.SH NAME\n{name} \\- {description}\n.SH DESCRIPTION\n{words}\n"
+
+
+def test_crosslingual_sets_pair_the_same_command_in_both_languages(tmp_path):
+    french, english = tmp_path / "fr", tmp_path / "en"
+    corps = "Un texte assez long pour être indexé dans le jeu " * 4
+    body = "A text long enough to be indexed in the evaluation set " * 4
+    _write(french / "man1", "cp.1", _page("cp", "Copier des fichiers", corps))
+    _write(french / "man1", "rm.1", _page("rm", "Effacer des fichiers", corps))
+    _write(french / "man5", "seulfr.5", _page("seulfr", "Page sans traduction", corps))
+    _write(english / "man1", "cp.1", _english("cp", "copy files and directories", body))
+    _write(english / "man1", "rm.1", _english("rm", "remove files or directories", body))
+    _write(english / "man1", "onlyen.1", _english("onlyen", "not translated at all", body))
+
+    fr_en, en_fr = build_crosslingual_sets(french, english)
+
+    assert (fr_en.name, fr_en.question_language, fr_en.language) == ("manpages-fr>en", "fr", "en")
+    assert (en_fr.name, en_fr.question_language, en_fr.language) == ("manpages-en>fr", "en", "fr")
+    for eval_set, queries in (
+        (fr_en, {"Copier des fichiers": "cp.1", "Effacer des fichiers": "rm.1"}),
+        (en_fr, {"copy files and directories": "cp.1", "remove files or directories": "rm.1"}),
+    ):
+        names = {doc.doc_id: doc.name for doc in eval_set.documents}
+        assert sorted(names.values()) == ["cp.1", "rm.1"]  # only pages in both languages
+        assert {q.text: names[next(iter(q.relevant))] for q in eval_set.queries} == queries
+    assert all("indexed" in doc.text for doc in fr_en.documents)  # English pages
+    assert all("indexé" in doc.text for doc in en_fr.documents)  # French pages
+    assert fr_en.sliced(1).question_language == "fr"
+
+
+def test_crosslingual_sets_without_english_pages_say_so(tmp_path):
+    _write(tmp_path / "fr" / "man1", "cp.1", _page("cp", "Copier des fichiers", "mot " * 30))
+    with pytest.raises(FileNotFoundError, match="English page"):
+        build_crosslingual_sets(tmp_path / "fr", tmp_path / "en")
+
+
+FAQ_EN = """The Debian GNU/Linux FAQ
+
+Table of Contents
+
+1. Definitions and overview
+    1.1. What is this FAQ?
+    1.2. What is Debian GNU/Linux?
+
+Chapter 1. Definitions and overview
+
+1.1. What is this FAQ?
+
+    This document gives frequently asked questions (with their answers!) about the Debian
+    distribution and about the Debian project, with pointers to other documentation.
+
+1.2. What is Debian GNU/Linux and how does it
+compare with other distributions?
+
+    Debian GNU/Linux is a particular distribution of the Linux operating system, and numerous
+    packages that run on it.
+
+1.2.1. Full featured
+
+    Debian includes more than 59100 software packages at present.
+
+1.3. Overview
+
+    A section whose title is no question still holds text that other questions may need.
+"""
+
+
+def test_debian_faq_sections_fold_subsections_and_keep_wrapped_questions():
+    from assistant.evaluation.debian_faq import parse_faq
+
+    sections = parse_faq(FAQ_EN)
+    assert [s.number for s in sections] == ["1.1", "1.2", "1.3"]
+    second = sections[1]
+    assert second.heading == (
+        "What is Debian GNU/Linux and how does it compare with other distributions?"
+    )
+    assert "numerous packages" in second.answer.replace("\n", " ")
+    assert "59100 software packages" in second.answer  # the sub-section belongs to it
+    assert "compare with other" not in second.answer  # the heading is the query, not the text
+    assert sections[0].answer.startswith("This document gives")
+
+
+def test_debian_faq_sets_pair_sections_across_languages(tmp_path):
+    from assistant.evaluation.debian_faq import build_faq_sets
+
+    french = (
+        FAQ_EN.replace("Chapter 1.", "Chapitre 1.")
+        .replace("What is this FAQ?", "Qu'est-ce que cette FAQ ?")
+        .replace("This document gives", "Ce document donne")
+    )
+    (tmp_path / "debian-faq.en.txt.gz").write_bytes(gzip.compress(FAQ_EN.encode()))
+    (tmp_path / "debian-faq.fr.txt.gz").write_bytes(gzip.compress(french.encode()))
+
+    fr, en, fr_en, en_fr = build_faq_sets(tmp_path)
+
+    assert [s.name for s in (fr, en, fr_en, en_fr)] == [
+        "debian-faq-fr", "debian-faq-en", "debian-faq-fr>en", "debian-faq-en>fr",
+    ]  # fmt: skip
+    assert len(en.documents) == 3 and len(en.queries) == 2  # 1.3 asks nothing
+    question = next(q for q in fr_en.queries if q.text == "Qu'est-ce que cette FAQ ?")
+    assert fr_en.documents[next(iter(question.relevant)) - 1].text.startswith("This document")
+    question = next(q for q in en_fr.queries if q.text == "What is this FAQ?")
+    assert en_fr.documents[next(iter(question.relevant)) - 1].text.startswith("Ce document")
+    with pytest.raises(FileNotFoundError, match="debian-faq"):
+        build_faq_sets(tmp_path / "missing")

@@ -100,3 +100,78 @@ def test_redis_round_trip_with_a_real_worker_process(tmp_path):
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+BEAT_SCRIPT = """
+import sys, threading
+from celery import Celery
+from assistant.embedded_worker import EmbeddedWorker
+
+app = Celery("beat-roundtrip")
+app.conf.update(
+    broker_url="sqla+sqlite:///" + sys.argv[1],
+    beat_schedule={"tick": {"task": "roundtrip.tick", "schedule": 0.5, "args": (7,)}},
+)
+ticks = []
+done = threading.Event()
+
+@app.task(name="roundtrip.tick")
+def tick(x):
+    ticks.append(x)
+    if len(ticks) >= 2:
+        done.set()
+
+worker = EmbeddedWorker(app, beat=True, schedule_filename=sys.argv[2])
+worker.start()
+try:
+    assert done.wait(timeout=90), "the beat thread sent nothing the worker ran"
+    print("TICKS", len(ticks) >= 2)
+finally:
+    worker.stop()
+"""
+
+
+def test_the_embedded_worker_runs_the_beat_schedule_in_process(tmp_path):
+    """Embedded mode: periodic tasks are sent by a beat thread beside the worker thread, through
+    the same SQLite broker, with no other process."""
+    env = {
+        **os.environ,
+        "RAG_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "assistant.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", BEAT_SCRIPT, str(tmp_path / "broker.sqlite3"),
+         str(tmp_path / "celerybeat-schedule")],
+        env=env, capture_output=True, text=True, timeout=150,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "TICKS True" in result.stdout
+
+
+def test_every_scheduled_task_exists_and_can_be_switched_off(monkeypatch):
+    """The product's beat schedule names real tasks (a typo would silently never run)."""
+    import importlib
+
+    from django.conf import settings
+
+    from assistant.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled == {
+        "privacy.audit_checkpoint",
+        "assistant.cache_purge",
+        "assistant.kpi_drift_check",
+        "ingestion.requeue_interrupted",
+    }
+    assert scheduled <= set(app.tasks)
+    monkeypatch.setenv("RAG_SCHEDULE_AUDIT_CHECKPOINT_S", "0")
+    import assistant.settings as product_settings
+
+    reloaded = importlib.reload(product_settings)
+    try:
+        assert "audit-checkpoint" not in reloaded.CELERY_BEAT_SCHEDULE
+        assert "cache-purge" in reloaded.CELERY_BEAT_SCHEDULE
+    finally:
+        monkeypatch.delenv("RAG_SCHEDULE_AUDIT_CHECKPOINT_S")
+        importlib.reload(product_settings)

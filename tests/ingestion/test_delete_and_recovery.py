@@ -99,5 +99,20 @@ def test_embedded_mode_requeues_every_running_job_at_start(collection_a, setting
     assert requeue_interrupted_jobs() == 1
 
 
+def test_the_periodic_recovery_never_takes_the_job_running_now(collection_a, settings):
+    """The beat task runs while the embedded worker is busy: only stale jobs are reopened."""
+    from ingestion.tasks import requeue_interrupted_task
+
+    settings.RAG_EMBEDDED_BROKER = True
+    settings.RAG_QDRANT_URL = ""
+    settings.RAG_INGEST_STALE_SECONDS = 600
+    running = _running_job(collection_a, age_seconds=1)
+    stale = _running_job(collection_a, age_seconds=3600)
+    assert requeue_interrupted_task.apply().get() == 1
+    statuses = dict(IngestJob.objects.values_list("pk", "status"))
+    assert statuses[running.pk] == IngestJob.Status.EMBEDDING
+    assert statuses[stale.pk] == IngestJob.Status.QUEUED
+
+
 def test_claim_of_missing_job_is_a_no_op(db):
     assert claim_job(987654) is False

@@ -2,9 +2,10 @@
 once, without retrieval or generation, only when that is safe.
 
 - lookup(): same language, same embedding model, same key terms (numbers, content words; see
-  terms.py), cosine similarity >= RAG_CACHE_THRESHOLD; only entries built from collections the
-  user may read and searches, whose cited documents are all still at the same version, not
-  expired (RAG_CACHE_TTL_HOURS), not rejected in review; approved answers first.
+  terms.py), cosine similarity >= the cache threshold calibrated for the embedder; only entries
+  built from collections the user may read and searches, whose cited documents are all still at
+  the same version, not expired (RAG_CACHE_TTL_HOURS), not rejected in review; approved answers
+  first.
 - store(): after an exchange is audited, if it is a standalone, well-grounded, unreviewed answer
   whose question holds no personal data.
 - serve(): the new exchange copies the answer, citations and verification, records cached_from,

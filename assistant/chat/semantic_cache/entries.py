@@ -23,7 +23,8 @@ CACHEABLE_PATHS = (Exchange.AnswerPath.GENERATED, Exchange.AnswerPath.QUOTE)
 
 def is_standalone(exchange: Exchange) -> bool:
     """No earlier answered exchange in its conversation: a follow-up ("and for managers?")
-    depends on the history, so it is neither looked up nor stored."""
+    depends on the history, so it is neither looked up nor stored, unless it was rewritten into a
+    standalone question (Exchange.retrieval_query, assistant.chat.followup): then by that."""
     return not Exchange.objects.filter(
         conversation_id=exchange.conversation_id,
         status=Exchange.Status.DONE,
@@ -45,8 +46,8 @@ def why_not_cacheable(exchange: Exchange) -> str:
         return "needs review"
     if ((exchange.metrics or {}).get("injection") or {}).get("withheld"):
         return "sentences withheld"
-    if not is_standalone(exchange):
-        return "follow-up question"
+    if not exchange.retrieval_query and not is_standalone(exchange):
+        return "follow-up question"  # one rewritten into a standalone question is cached by it
     if _question_has_pii(exchange):
         return "personal data in the question"
     return ""
@@ -57,7 +58,8 @@ def _question_has_pii(exchange: Exchange) -> bool:
     # place alone ("the hotel rate in Paris") identifies nobody, so LOCATION does not count.
     from privacy.redaction import get_redactor
 
-    entities = get_redactor().analyze(exchange.question, language=exchange.language)
+    text = "\n".join(t for t in (exchange.question, exchange.retrieval_query) if t)
+    entities = get_redactor().analyze(text, language=exchange.language)
     return any(entity.type != "LOCATION" for entity in entities)
 
 
@@ -66,7 +68,8 @@ def store(exchange: Exchange) -> CachedAnswer | None:
     its cited documents are still current. Returns the entry or None; idempotent."""
     if not settings.RAG_CACHE_ENABLED or why_not_cacheable(exchange):
         return None
-    keys = key_terms(exchange.question, exchange.language)
+    question = exchange.retrieval_query or exchange.question  # a follow-up by its standalone form
+    keys = key_terms(question, exchange.language)
     if not keys or len(keys) > MAX_KEY_CHARS:
         return None
     citations = list(
@@ -83,7 +86,7 @@ def store(exchange: Exchange) -> CachedAnswer | None:
                 exchange=exchange,
                 language=exchange.language,
                 embed_model=model,
-                embedding=question_vectors.get(model, exchange.question),
+                embedding=question_vectors.get(model, question),
                 key_terms=keys,
                 expires_at=timezone.now() + timedelta(hours=settings.RAG_CACHE_TTL_HOURS),
             )

@@ -153,9 +153,11 @@ def best_entry(
     *, user: Any, question: str, language: str, collection_ids: Iterable[int], mode: str = "auto"
 ) -> CacheHit | None:
     """The best servable entry for `question`, or None. Among entries with the same key terms
-    and a cosine similarity of at least RAG_CACHE_THRESHOLD, approved answers come first, then
+    and a cosine similarity of at least the cache threshold calibrated for the embedder
+    (RAG_CACHE_THRESHOLD overrides it), approved answers come first, then
     the most similar. `collection_ids` are the collections this request searches; those `user`
     may not read are dropped. The caller skips follow-up questions (they depend on history)."""
+    from assistant.backends.embedder_registry import thresholds
     from ingestion.selectors import readable_collection_ids
 
     readable = set(readable_collection_ids(user))
@@ -181,11 +183,12 @@ def best_entry(
     query = np.frombuffer(question_vectors.get(model, question), dtype=np.float32)
     matrix = np.frombuffer(b"".join(bytes(row[1]) for row in rows), dtype=np.float32)
     similarities = matrix.reshape(len(rows), -1) @ query
+    threshold = thresholds().cache_threshold  # calibrated for this embedder
     ranked = sorted(
         (
             (bool(row[2]), float(similarity), row[0])
             for row, similarity in zip(rows, similarities, strict=True)
-            if similarity >= settings.RAG_CACHE_THRESHOLD
+            if similarity >= threshold
         ),
         reverse=True,
     )

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 
+from assistant.backends.embedder_registry import thresholds
 from assistant.evaluation.bench.cache_questions import SUBJECTS, Question, question_set
 
 FILLER = (
@@ -182,7 +183,7 @@ def run_cache_bench(quick: bool) -> dict[str, Any]:
         "first_answers_not_cached": dict(not_cached),
         "miss_latency_ms_p50": _percentile(miss_ms, 50),
         "generated_answers": len(generated),
-        "threshold": settings.RAG_CACHE_THRESHOLD,
+        "threshold": thresholds().cache_threshold,
         "max_answer_tokens": settings.RAG_MAX_ANSWER_TOKENS,
         "samples": [_sample(a) for a in asked],
     }

@@ -22,6 +22,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker", action="store_true", help="never start the in-process Celery worker"
         )
+        parser.add_argument(
+            "--no-beat",
+            action="store_true",
+            help="do not send the periodic tasks from the in-process worker (embedded mode)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from waitress import serve
@@ -48,10 +53,13 @@ class Command(BaseCommand):
         )
         worker = None
         if embedded and not options["no_worker"]:
-            worker = EmbeddedWorker(celery_app)
+            worker = EmbeddedWorker(celery_app, beat=not options["no_beat"])
             worker.start()
             # Interrupted ingest jobs are requeued by ingestion.tasks' worker_ready handler.
-            logger.info("embedded Celery worker started in-process")
+            logger.info(
+                "embedded Celery worker started in-process (periodic tasks: %s)",
+                "off" if options["no_beat"] else ", ".join(sorted(settings.CELERY_BEAT_SCHEDULE)),
+            )
 
         def _shutdown(signum: int, frame: object) -> None:
             raise KeyboardInterrupt

@@ -56,7 +56,10 @@ class Command(BaseCommand):
             raise CommandError(f"rate limited: retry in {exc.retry_after} s") from None
         except QueueFull:
             raise CommandError("the assistant is busy: retry in a few seconds") from None
+        from assistant.chat.rendering import cited_documents
+
         citations = list(exchange.citations.all())
+        documents = cited_documents(citations)
         if options["json"]:
             from assistant.chat.grounded import verification_summary
 
@@ -75,6 +78,18 @@ class Command(BaseCommand):
                     }
                     for c in citations
                 ],
+                # The same citations, each document once with its passages (as the chat shows).
+                "documents": [
+                    {
+                        "document": d.title,
+                        "pages": sorted({p.page for p in d.passages if p.page is not None}),
+                        "passages": [
+                            {"number": p.number, "page": p.page, "cited": p.cited}
+                            for p in d.passages
+                        ],
+                    }
+                    for d in documents
+                ],
                 "exchange_id": str(exchange.public_id),
                 "timings": {
                     "retrieval_ms": exchange.retrieval_ms,
@@ -88,8 +103,11 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
             return
         self.stdout.write(exchange.answer)
-        for c in citations:
-            page = f", page {c.page}" if c.page else ""
-            self.stdout.write(f"[{c.number}] {c.document_title}{page} (score {c.score:.2f})")
+        for d in documents:  # "Leave policy — p. 1 [1], 2 [3]": each page with its [n]
+            pages = ", ".join(
+                f"{p.page} [{p.number}]" if p.page is not None else f"[{p.number}]"
+                for p in d.passages
+            )
+            self.stdout.write(f"{d.title} — {'p. ' if d.paged else ''}{pages}")
         if exchange.status == "error":
             raise CommandError(exchange.error_message or "generation failed")

@@ -1,5 +1,5 @@
-"""`manage.py evaluate retrieval|answers|grounding`: quality figures measured the same way every
-time.
+"""`manage.py evaluate retrieval|answers|grounding|review`: quality figures measured the same way
+every time.
 
 Each subcommand has its own parser and handler (`_retrieval`, `_answers`, `_grounding`): add a
 subcommand by adding both. retrieval and answers write RAG_DATA_DIR/eval/ as JSON and Markdown;
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from assistant.evaluation import manpages, pydocs
+from assistant.evaluation import debian_faq, manpages, pydocs
 from assistant.evaluation.dataset import EvalSet
 
 DEFAULT_MAX_CHUNKS = 4
@@ -33,7 +33,14 @@ class Command(BaseCommand):
             help="recall@5, MRR@10, nDCG@10 for dense, sparse and hybrid search on sets built "
             "from Debian's manpages-fr (French) and python3.11-doc (English)",
         )
-        retrieval.add_argument("--lang", choices=["fr", "en", "all"], default="all")
+        retrieval.add_argument(
+            "--lang",
+            choices=["fr", "en", "cross", "faq", "all"],
+            default="all",
+            help="cross = French questions over English pages and the reverse (manpages-fr "
+            "beside the English manual pages of the same commands); faq = the Debian FAQ's own "
+            "questions in French and English, and across (debian-faq, debian-faq-fr)",
+        )
         retrieval.add_argument(
             "--limit",
             type=int,
@@ -51,7 +58,9 @@ class Command(BaseCommand):
             "--models",
             nargs="*",
             default=[],
-            help="extra sentence-transformers model folders, evaluated after the configured one",
+            help="extra embedders, evaluated after the configured one: RAG_EMBED_MODEL values "
+            "(a sentence-transformers folder, use-multilingual-v3, or all-MiniLM-L6-v2 for the "
+            "packaged MiniLM)",
         )
         retrieval.add_argument("--manpages-dir", type=Path, default=manpages.DEFAULT_DIR)
         retrieval.add_argument("--pydocs-dir", type=Path, default=None)
@@ -73,12 +82,40 @@ class Command(BaseCommand):
         grounding.add_argument(
             "--every", type=int, default=1, help="keep every n-th question (a smaller slice)"
         )
+        followups = subparsers.add_parser(
+            "followups",
+            help="second-turn retrieval hit with and without rewriting the follow-up, on "
+            "generated two-turn conversations (FR and EN) over the grounding set's passages",
+        )
+        followups.add_argument("--k", type=int, default=4, help="hit = right passage in top k")
+        followups.add_argument("--json", action="store_true", help="print JSON, not Markdown")
+        review = subparsers.add_parser(
+            "review",
+            help="share of a generated mixed set of 200 questions (HR, IT, legal, travel; FR and "
+            "EN; with and without personal data) queued for review, and recall of real risks, "
+            "through the real chat path on a temporary data folder",
+        )
+        review.add_argument(
+            "--mode",
+            choices=["auto", "quote", "generated"],
+            default=None,
+            help="answer mode (default: the collection's, auto)",
+        )
+        review.add_argument("--size", type=int, default=200, help="questions in the set")
+        review.add_argument("--every", type=int, default=1, help="keep every n-th question")
+        review.add_argument("--json", action="store_true", help="print JSON, not Markdown")
+        review.add_argument(
+            "--child", action="store_true", help="internal: run here, on this data folder"
+        )
+        review.add_argument("--output", type=Path, help="internal: the child's report file")
 
     def handle(self, *args: Any, **options: Any) -> None:
         handlers = {
             "retrieval": self._retrieval,
             "answers": self._answers,
             "grounding": self._grounding,
+            "followups": self._followups,
+            "review": self._review,
         }
         handlers[options["subcommand"]](options)
 
@@ -88,9 +125,13 @@ class Command(BaseCommand):
 
         if options["limit"] < 0 or options["max_chunks"] < 0:
             raise CommandError("--limit and --max-chunks must be 0 or more")
-        for folder in options["models"]:
-            if not (Path(folder) / "modules.json").is_file():
-                raise CommandError(f"{folder} is not a sentence-transformers model folder")
+        from assistant.backends.embedder import USE_MULTILINGUAL, packaged_embedder_path
+
+        models = [packaged_embedder_path(m) for m in options["models"]]
+        for model in models:
+            if model != USE_MULTILINGUAL and not (Path(model) / "modules.json").is_file():
+                raise CommandError(f"{model} is not a sentence-transformers model folder")
+        options["models"] = models
         started = datetime.now()
         eval_sets = self._load_sets(options)
         factories = [_default_embedder] + [_model_factory(path) for path in options["models"]]
@@ -142,14 +183,67 @@ class Command(BaseCommand):
         )
         self.stdout.write(format_report(reports))
 
+    def _review(self, options: dict[str, Any]) -> None:
+        """Review-queue share and real-risk recall on the mixed set (review_queue.py)."""
+        from assistant.evaluation import review_queue
+        from assistant.evaluation.report import write_report
+        from assistant.evaluation.review_set import build_review_set
+
+        if options["size"] < 1 or options["every"] < 1:
+            raise CommandError("--size and --every must be 1 or more")
+        if options["child"]:
+            from django.core.management import call_command
+
+            from assistant.celery import app
+
+            call_command("migrate", verbosity=0, interactive=False)
+            app.conf.task_always_eager = True  # uploads are ingested here: no worker runs
+            items = build_review_set(options["size"])[:: options["every"]]
+            report = review_queue.evaluate_in_process(
+                items, mode=options["mode"], progress=self.stderr.write
+            )
+            if options["output"]:
+                options["output"].write_text(json.dumps(report, default=str))
+        else:
+            arguments = ["--size", str(options["size"]), "--every", str(options["every"])]
+            if options["mode"]:
+                arguments += ["--mode", options["mode"]]
+            try:
+                report = review_queue.run_isolated(arguments)
+            except RuntimeError as exc:
+                raise CommandError(str(exc)) from exc
+        markdown = review_queue.review_markdown(report)
+        report["command"] = "manage.py evaluate " + " ".join(sys.argv[2:])
+        if not options["child"]:
+            write_report(
+                {**report, "markdown": markdown}, settings.DATA_DIR / "eval", kind="review"
+            )
+        self.stdout.write(json.dumps(report, default=str) if options["json"] else markdown)
+
+    def _followups(self, options: dict[str, Any]) -> None:
+        """Follow-up rewriting (assistant.chat.followup) measured on retrieval of the 2nd turn."""
+        from assistant.evaluation.followups import evaluate_followups, followups_markdown
+        from assistant.evaluation.report import write_report
+
+        if options["k"] < 1:
+            raise CommandError("--k must be 1 or more")
+        result = evaluate_followups(k=options["k"])
+        markdown = followups_markdown(result)
+        write_report({**result, "markdown": markdown}, settings.DATA_DIR / "eval", kind="followups")
+        self.stdout.write(json.dumps(result, default=str) if options["json"] else markdown)
+
     def _load_sets(self, options: dict[str, Any]) -> list[EvalSet]:
-        wanted = ["fr", "en"] if options["lang"] == "all" else [options["lang"]]
+        wanted = ["fr", "en", "cross", "faq"] if options["lang"] == "all" else [options["lang"]]
         sets = []
         try:
             if "fr" in wanted:
                 sets.append(manpages.build_manpages_set(options["manpages_dir"]))
             if "en" in wanted:
                 sets.append(pydocs.build_pydocs_set(options["pydocs_dir"]))
+            if "cross" in wanted:
+                sets.extend(manpages.build_crosslingual_sets(options["manpages_dir"]))
+            if "faq" in wanted:
+                sets.extend(debian_faq.build_faq_sets())
         except FileNotFoundError as exc:
             raise CommandError(str(exc)) from exc
         for eval_set in sets:
@@ -187,11 +281,11 @@ def _default_embedder() -> Any:
     return get_embedder()
 
 
-def _model_factory(path: str) -> Any:
+def _model_factory(model: str) -> Any:
     def load() -> Any:
-        from assistant.backends.embedder import SentenceTransformerEmbedder
+        from assistant.backends.embedder import load_embedder
 
-        return SentenceTransformerEmbedder(model=path)
+        return load_embedder(model)
 
     return load
 
