@@ -35,3 +35,14 @@ def fresh_process_cache():
     if "locmem" in django_settings.CACHES["default"]["BACKEND"].lower():
         cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def default_language_after_each_test():
+    """A request with Accept-Language: fr leaves French active in this thread (LocaleMiddleware
+    activates it and nothing switches back outside a request cycle): the next test would build
+    its messages in French."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
