@@ -23,6 +23,7 @@ refuses rather than answers from weak matches).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from dataclasses import asdict, dataclass, field
@@ -101,9 +102,25 @@ def calibration_file(model_name: str) -> Path:
 
 def calibration_for(model_name: str) -> Calibration:
     """The stored calibration of an embedder: its calibration file, else the registry, else the
-    conservative fallback (logged once per call site: an uncalibrated model is a finding)."""
+    conservative fallback (an uncalibrated model is a finding: logged).
+
+    Called for every question (retrieval, cache lookup, review): one stat() of the calibration
+    file; it is read and parsed again only when it appears, changes or goes away (`calibrate
+    --save` in another process takes effect without a restart)."""
     path = calibration_file(model_name)
-    if path.is_file():
+    version: tuple[int, int] | None
+    try:
+        stat = path.stat()
+    except OSError:
+        version = None
+    else:
+        version = (stat.st_mtime_ns, stat.st_size)
+    return _calibration(model_name, path, version)
+
+
+@functools.lru_cache(maxsize=32)
+def _calibration(model_name: str, path: Path, version: tuple[int, int] | None) -> Calibration:
+    if version is not None:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return Calibration(
@@ -150,9 +167,15 @@ def save_calibration(model_name: str, calibration: Calibration) -> Path:
 
 def configured_embedder_name() -> str:
     """The display name of settings.RAG_EMBED_MODEL, without loading the model."""
+    return _display_name(settings.RAG_EMBED_MODEL)
+
+
+@functools.lru_cache(maxsize=8)
+def _display_name(model: str) -> str:
+    # model_display_name reads the model folder's README: once per folder, not per question.
     from assistant.backends.embedder import model_display_name
 
-    return model_display_name(settings.RAG_EMBED_MODEL)
+    return model_display_name(model)
 
 
 def thresholds() -> Calibration:

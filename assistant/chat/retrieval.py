@@ -127,7 +127,7 @@ def retrieve(
         return RetrievalResult(searched, [], retrieval_ms=_ms(started))
     embedder = get_embedder()
     dense = embedder.embed_query(question)
-    sparse = sparse_vector(question, lang=language)
+    sparse = sparse_vector(question, lang=question_language)
     store = get_vector_store()
     reranker = get_reranker()
     # Ask for more than top_k: some hits may be dropped by the database re-check or merged (and
@@ -139,7 +139,9 @@ def retrieve(
         collection_ids=searched,
         limit=limit,
         mode="hybrid",
-        sparse_weight=sparse_weight_for(getattr(embedder, "languages", ("*",)), language, question),
+        sparse_weight=sparse_weight_for(
+            getattr(embedder, "languages", ("*",)), question_language, question
+        ),
     )
     allowed = set(searched)
     hits = [h for h in hits if _payload_int(h.payload, "collection_id") in allowed]
